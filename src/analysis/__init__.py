@@ -1,0 +1,34 @@
+"""outage-reliance: measure outages of services that billions depend on.
+
+Load (or simulate) crowd problem-report series, estimate when an outage started and ended,
+its regional impact, and how reliance differs between markets. The public API follows the
+data flow: :func:`load_reports` / :func:`validate_reports` give the report frame that every
+later step takes.
+
+Examples
+--------
+>>> import analysis
+>>> sorted(analysis.FORMATS)
+['csv', 'ioda', 'parquet', 'trends', 'wide']
+"""
+
+from analysis.countries import iso3_codes, to_iso3
+from analysis.io import FORMATS, load_reports, sniff_format
+from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
+from analysis.transform import aggregate_regions, fill_gaps, resample_reports
+
+__all__ = [
+    "FORMATS",
+    "ReportDataError",
+    "aggregate_regions",
+    "bin_widths",
+    "describe_reports",
+    "fill_gaps",
+    "iso3_codes",
+    "load_reports",
+    "resample_reports",
+    "sniff_format",
+    "to_iso3",
+    "validate_reports",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,146 @@
+"""Command line: ``python -m analysis <step> ...``, the data flow from a terminal.
+
+Tables go to standard output (``--json`` for machines); a bad input prints the clear error
+on standard error and exits with code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from analysis.io import FORMATS, load_reports, sniff_format
+from analysis.schema import ReportDataError, describe_reports
+
+__all__ = ["main"]
+
+
+def _add_input(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="report file (CSV, Parquet, wide, Trends, IODA)")
+    parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    parser.add_argument("--tz", help="IANA zone for naive timestamps (default: refuse them)")
+    parser.add_argument("--sep", help="CSV delimiter (default ',')")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _duration(value: pd.Timedelta) -> str:
+    """A duration as pandas' short form ("5min", "1h"); "none" for zero, "unknown" for NaT."""
+    if pd.isna(value):
+        return "unknown"
+    if value == pd.Timedelta(0):
+        return "none"
+    text = to_offset(pd.Timedelta(value)).freqstr
+    return text if text[0].isdigit() else f"1{text}"
+
+
+def _load(args: argparse.Namespace) -> pd.DataFrame:
+    return load_reports(args.file, args.format, tz=args.tz, sep=args.sep)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    reports = _load(args)
+    series = describe_reports(reports)
+    fmt = sniff_format(args.file) if args.format == "auto" else args.format
+    widths = [_duration(w) for w in sorted(series["bin_width"].dropna().unique())]
+    summary = {
+        "file": str(args.file),
+        "format": fmt,
+        "rows": len(reports),
+        "series": len(series),
+        "regions": sorted(reports["region"].unique().tolist()),
+        "services": sorted(reports["service"].unique().tolist())
+        if "service" in reports.columns
+        else [],
+        "start_utc": reports["time"].min().isoformat(),
+        "end_utc": reports["time"].max().isoformat(),
+        "bin_widths": widths,
+        "total_reports": int(reports["reports"].sum()),
+        "missing_bins": int(series["missing_bins"].sum()),
+        "series_with_gaps": int((series["missing_bins"] > 0).sum()),
+        "largest_gap": _duration(series["largest_gap"].max()),
+    }
+    if args.json:
+        table = series.reset_index()
+        for column in ("start", "end"):
+            table[column] = table[column].map(pd.Timestamp.isoformat)
+        for column in ("bin_width", "largest_gap"):
+            table[column] = table[column].map(_duration)
+        summary["by_series"] = table.to_dict(orient="records")
+        print(json.dumps(summary, indent=2, default=int))
+        return 0
+    regions = summary["regions"]
+    shown = ", ".join(regions[:12])
+    if len(regions) > 12:
+        shown += f", ... ({len(regions)} in all)"
+    lines = [
+        f"{summary['file']}: valid report frame ({fmt})",
+        f"  rows           {summary['rows']:,} in {summary['series']} series",
+        f"  regions        {shown}",
+    ]
+    if summary["services"]:
+        lines.append(f"  services       {', '.join(summary['services'])}")
+    lines += [
+        f"  time span      {summary['start_utc']} to {summary['end_utc']} (UTC, bin starts)",
+        f"  bin width      {', '.join(widths) or 'unknown (single bins)'}",
+        f"  total reports  {summary['total_reports']:,}",
+        f"  gaps           {summary['missing_bins']:,} missing bins in "
+        f"{summary['series_with_gaps']} series; largest {summary['largest_gap']}",
+        "",
+        "Largest series by total reports:",
+        series.sort_values("reports", ascending=False)
+        .head(10)
+        .assign(
+            bin_width=lambda t: t["bin_width"].map(_duration),
+            largest_gap=lambda t: t["largest_gap"].map(_duration),
+        )
+        .to_string(),
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from analysis.figures import build_all
+
+    written = build_all(args.out, png=not args.no_png)
+    print(f"wrote {len(written)} files to {args.out}/ (open {args.out}/index.html)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m analysis``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Outage duration, regional impact and reliance from problem reports.",
+    )
+    steps = parser.add_subparsers(dest="step", required=True, metavar="STEP")
+    validate = steps.add_parser(
+        "validate", help="check a report file and print a one-screen summary"
+    )
+    _add_input(validate)
+    validate.set_defaults(run=_validate)
+    figures = steps.add_parser("figures", help="write every figure (HTML and PNG) to a folder")
+    figures.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
+    figures.add_argument("--no-png", action="store_true", help="skip the static PNG export")
+    figures.set_defaults(run=_figures)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 success, 1 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ReportDataError, FileNotFoundError, IsADirectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

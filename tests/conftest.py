@@ -1,0 +1,42 @@
+"""Shared test helpers: small report frames and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def make_frame(
+    regions: tuple[str, ...] = ("BRA", "IND"),
+    periods: int = 6,
+    freq: str = "1min",
+    start: str = "2017-05-03 20:00",
+    service: str | None = None,
+) -> pd.DataFrame:
+    """A small valid report frame with distinct counts per row."""
+    times = pd.date_range(start, periods=periods, freq=freq, tz="UTC")
+    parts = [
+        pd.DataFrame({"time": times, "region": r, "reports": range(i, i + periods)})
+        for i, r in enumerate(regions)
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    if service is not None:
+        frame["service"] = service
+    return frame
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write text (or bytes) to a file in a temporary folder and return its path."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write

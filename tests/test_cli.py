@@ -1,0 +1,61 @@
+"""The command line: python -m analysis ..."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from analysis.__main__ import main
+
+GOOD = (
+    "time,region,reports\n2017-05-03T20:00Z,BRA,5\n2017-05-03T20:01Z,BRA,7\n"
+    "2017-05-03T20:04Z,BRA,1\n2017-05-03T20:00Z,IND,3\n2017-05-03T20:01Z,IND,4\n"
+)
+
+
+def test_validate_prints_a_summary(write, capsys):
+    path = write("r.csv", GOOD)
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "valid report frame (csv)" in out
+    assert "BRA, IND" in out
+    assert "total reports  20" in out
+    assert "bin width      1min" in out
+    assert "2 missing bins in 1 series; largest 2min" in out
+
+
+def test_validate_json(write, capsys):
+    path = write("r.csv", GOOD)
+    assert main(["validate", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["total_reports"] == 20
+    assert summary["regions"] == ["BRA", "IND"]
+    assert summary["bin_widths"] == ["1min"]
+    assert {s["region"]: s["missing_bins"] for s in summary["by_series"]} == {"BRA": 2, "IND": 0}
+
+
+def test_validate_bad_file_exits_1_with_the_error(write, capsys):
+    path = write("bad.csv", "time,region,reports\n2017-05-03T20:00Z,BRA,-1\n")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    for fragment in (str(path), "negative", "line 2"):
+        assert fragment in err
+
+
+def test_validate_missing_file_exits_1(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs(write):
+    path = write("r.csv", GOOD)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "valid report frame" in done.stdout
