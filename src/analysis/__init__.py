@@ -13,7 +13,7 @@ Examples
 """
 
 from analysis.countries import iso3_codes, to_iso3
-from analysis.io import FORMATS, load_reports, sniff_format
+from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
 from analysis.transform import aggregate_regions, fill_gaps, resample_reports
 
@@ -25,6 +25,8 @@ __all__ = [
     "describe_reports",
     "fill_gaps",
     "iso3_codes",
+    "load_countries",
+    "load_events",
     "load_reports",
     "resample_reports",
     "sniff_format",

@@ -39,18 +39,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.countries import to_iso3
+from analysis.countries import iso3_codes, to_iso3
 from analysis.schema import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     ReportDataError,
     parse_counts,
     parse_times,
+    raise_rows,
     suggest,
     validate_reports,
 )
 
-__all__ = ["FORMATS", "load_events", "load_reports", "reference_dir", "sniff_format"]
+__all__ = [
+    "CONTINENTS",
+    "COUNTRY_COLUMNS",
+    "FORMATS",
+    "INCOME_GROUPS",
+    "MARKETS",
+    "load_countries",
+    "load_events",
+    "load_reports",
+    "reference_dir",
+    "sniff_format",
+]
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "wide", "trends", "ioda")
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
@@ -554,4 +566,143 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
             column="end_utc",
             rows=[f"line {i}" for i in frame.index[before]],
         )
+    return frame.reset_index(drop=True)
+
+
+#: Columns of ``countries.csv`` and the dtype :func:`load_countries` gives each.
+COUNTRY_COLUMNS: dict[str, str] = {
+    "iso3": "str",
+    "iso2": "str",
+    "name": "str",
+    "continent": "str",
+    "un_region": "str",
+    "timezone": "str",
+    "timezones": "str",
+    "population": "Int64",
+    "population_year": "Int64",
+    "internet_share": "Float64",
+    "internet_share_year": "Int64",
+    "whatsapp_penetration": "Float64",
+    "whatsapp_penetration_year": "Int64",
+    "whatsapp_penetration_definition": "str",
+    "whatsapp_penetration_source": "str",
+    "income_group": "str",
+    "gni_per_capita_usd": "Float64",
+    "gni_year": "Int64",
+    "imf_advanced": "boolean",
+    "market": "str",
+    "oecd": "boolean",
+}
+CONTINENTS: tuple[str, ...] = (
+    "Africa", "Asia", "Europe", "North America", "South America", "Oceania",
+)  # fmt: skip
+INCOME_GROUPS: tuple[str, ...] = (
+    "Low income", "Lower middle income", "Upper middle income", "High income",
+)  # fmt: skip
+MARKETS: tuple[str, ...] = ("developed", "developing")
+
+
+def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The country reference table (``data/reference/countries.csv``).
+
+    One row per country or territory of at least about one million people in 2017. Every
+    column's source, year and definition is in ``data/reference/SOURCES.md``. Unknown values
+    are missing (``<NA>``), never guessed: every consumer must handle them explicitly.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Another table with the same columns (default: the shipped one).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by nothing (a ``RangeIndex``), with the columns of :data:`COUNTRY_COLUMNS`
+        (nullable ``Int64`` / ``Float64`` / ``boolean`` where values can be missing; shares
+        in percent) plus ``internet_users`` (people, ``population x internet_share / 100``,
+        missing where either is) and ``zones`` (tuple of IANA zones: ``timezones`` split, or
+        the one ``timezone``).
+
+    Raises
+    ------
+    ReportDataError
+        If a column is missing, a code is unknown or repeated, a zone is not an IANA zone,
+        or a value is out of its domain; the message names the file, column and line.
+
+    Examples
+    --------
+    >>> countries = load_countries()
+    >>> countries.set_index("iso3").loc["BRA", ["market", "timezone"]].tolist()
+    ['developing', 'America/Sao_Paulo']
+    """
+    from zoneinfo import available_timezones
+
+    path = reference_dir() / "countries.csv" if path is None else Path(path)
+    _check_path(path)
+    source = str(path)
+    frame = _read_csv(_read_text(path), source, ",", first_line=1)
+    missing = [c for c in COUNTRY_COLUMNS if c not in frame.columns]
+    if missing:
+        hint = suggest(missing[0], [c for c in frame.columns if c not in COUNTRY_COLUMNS])
+        raise ReportDataError(source, f"missing columns {missing}{hint}", column=missing[0])
+
+    def refuse(column: str, problem: str, mask: pd.Series) -> None:
+        raise_rows(source, problem, frame, mask, column=column, show=[column], row_name="line")
+
+    for column in ("iso3", "iso2", "name", "continent", "timezone", "market", "income_group"):
+        blank = frame[column].str.strip() == ""
+        if blank.any():
+            refuse(column, "missing values", blank)
+    duplicated = frame["iso3"].duplicated(keep=False)
+    if duplicated.any():
+        refuse("iso3", "repeated codes", duplicated)
+    codes = iso3_codes()
+    unknown = ~frame["iso3"].isin(list(codes - {"WLD"}))
+    if unknown.any():
+        refuse("iso3", "not an ISO 3166-1 alpha-3 code", unknown)
+    zones = available_timezones()
+    listed = frame["timezones"].str.split(";")
+    frame["zones"] = [
+        tuple(z) if z != [""] else (one,) for z, one in zip(listed, frame["timezone"], strict=True)
+    ]
+    bad_zone = frame["zones"].map(lambda zs: any(z not in zones for z in zs)) | ~frame[
+        "timezone"
+    ].isin(list(zones))
+    if bad_zone.any():
+        refuse("timezone", "not an IANA time zone", bad_zone)
+    for column, allowed in (
+        ("continent", CONTINENTS),
+        ("income_group", INCOME_GROUPS),
+        ("market", MARKETS),
+    ):
+        outside = ~frame[column].isin(list(allowed))
+        if outside.any():
+            refuse(column, f"values outside {list(allowed)}", outside)
+    for column, dtype in COUNTRY_COLUMNS.items():
+        if dtype == "str":
+            continue
+        text = frame[column].str.strip()
+        if dtype == "boolean":
+            outside = ~text.str.lower().isin(["true", "false", ""])
+            if outside.any():
+                refuse(column, "not true/false", outside)
+            frame[column] = text.str.lower().map({"true": True, "false": False}).astype(dtype)
+            continue
+        numbers = pd.to_numeric(text.replace("", None), errors="coerce")
+        bad = numbers.isna() & (text != "")
+        if bad.any():
+            refuse(column, "not a number", bad)
+        if (numbers < 0).any():
+            refuse(column, "negative", numbers < 0)
+        if dtype == "Int64" and (numbers.dropna() % 1 != 0).any():
+            refuse(column, "not a whole number", numbers.notna() & (numbers % 1 != 0))
+        frame[column] = numbers.astype(dtype)
+    for share in ("internet_share", "whatsapp_penetration"):
+        over = (frame[share] > 100).fillna(False)
+        if over.any():
+            refuse(share, "a percentage above 100", over)
+    inconsistent = frame["market"].eq("developed") != frame["imf_advanced"].fillna(False)
+    if inconsistent.any():
+        refuse("market", "market must be 'developed' exactly when imf_advanced", inconsistent)
+    frame["internet_users"] = frame["population"].astype("Float64") * frame["internet_share"] / 100
     return frame.reset_index(drop=True)

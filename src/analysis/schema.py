@@ -121,7 +121,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _fail(
+def raise_rows(
     source: str,
     problem: str,
     df: pd.DataFrame,
@@ -131,6 +131,11 @@ def _fail(
     show: Iterable[str],
     row_name: str,
 ) -> None:
+    """Raise :class:`ReportDataError` describing the first rows of ``df`` selected by ``mask``.
+
+    Rows are described as ``"<row_name> <index label>: col=value, ..."`` for the ``show``
+    columns, so a frame indexed by file line number gives ``"line 7: ..."``.
+    """
     rows, n = _describe_rows(df, mask, show, row_name)
     raise ReportDataError(source, problem, column=column, rows=rows, n_rows=n)
 
@@ -189,7 +194,7 @@ def parse_times(
         return values.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         if tz is None:
-            _fail(
+            raise_rows(
                 source,
                 _NAIVE,
                 frame,
@@ -201,7 +206,7 @@ def parse_times(
         return _localize(values, tz, source=source, column=column, frame=frame, row_name=row_name)
     missing = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
     if missing.any():
-        _fail(
+        raise_rows(
             source,
             "missing timestamps",
             frame,
@@ -227,7 +232,7 @@ def parse_times(
         naive[~aware] = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
     bad = (out.isna() & naive.isna()).to_numpy()
     if bad.any():
-        _fail(
+        raise_rows(
             source,
             "unparseable timestamps (expected ISO 8601, e.g. 2017-05-03T20:00Z)",
             frame,
@@ -238,7 +243,7 @@ def parse_times(
         )
     if (~aware).any():
         if tz is None:
-            _fail(source, _NAIVE, frame, ~aware, column=column, show=show, row_name=row_name)
+            raise_rows(source, _NAIVE, frame, ~aware, column=column, show=show, row_name=row_name)
         out[~aware] = _localize(
             naive[~aware], tz, source=source, column=column, frame=frame, row_name=row_name
         )
@@ -254,7 +259,7 @@ def _localize(
         raise ReportDataError(source, f"cannot use time zone {tz!r}: {exc}", column=column) from exc
     bad = local.isna().to_numpy() & values.notna().to_numpy()
     if bad.any():
-        _fail(
+        raise_rows(
             source,
             f"local times that are ambiguous or do not exist in {tz} (daylight-saving change); "
             "write them with a UTC offset",
@@ -302,7 +307,7 @@ def parse_counts(
     show = list(show) if show is not None else [column]
 
     def fail(problem: str, mask: np.ndarray) -> None:
-        _fail(source, problem, frame, mask, column=column, show=show, row_name=row_name)
+        raise_rows(source, problem, frame, mask, column=column, show=show, row_name=row_name)
 
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -499,7 +504,7 @@ def validate_reports(
     if unknown:
         mask = out["region"].isin(unknown).to_numpy()
         hint = _region_hint(unknown)
-        _fail(
+        raise_rows(
             source,
             f"unknown region codes {sorted(unknown)[:10]} (expected ISO 3166-1 "
             f"alpha-3 such as 'BRA', or 'WLD'){hint}",
@@ -520,7 +525,7 @@ def validate_reports(
     keys = group_keys(out)
     dup = out.duplicated([*keys, "time"], keep=False).to_numpy()
     if dup.any():
-        _fail(
+        raise_rows(
             source,
             f"duplicate ({', '.join(keys)}, time) bins",
             out,
@@ -545,7 +550,7 @@ def _parse_labels(
     text = values.astype("str")
     blank = (values.isna() | (text.str.strip() == "")).to_numpy()
     if blank.any():
-        _fail(
+        raise_rows(
             source,
             f"missing {column} values",
             df,
@@ -556,7 +561,7 @@ def _parse_labels(
         )
     padded = (text != text.str.strip()).to_numpy()
     if padded.any():
-        _fail(
+        raise_rows(
             source,
             f"{column} values with surrounding spaces",
             df,
@@ -609,7 +614,7 @@ def _check_regular(
         first = df.loc[irregular].iloc[0]
         where = ", ".join(f"{k}={first[k]}" for k in keys)
         usual = pd.Timedelta(int(w[(s % w) != 0][0]), "ns")
-        _fail(
+        raise_rows(
             source,
             f"mixed bin widths within one series ({where}: {what} {usual}); bins must be "
             "regular per region (a gap must be a whole number of bins; if the bins are "

@@ -1,0 +1,125 @@
+"""The reference data: the country table, the outage catalogue and their provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from analysis import ReportDataError, iso3_codes, load_countries, load_events, validate_reports
+from analysis.io import CONTINENTS, COUNTRY_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+#: UN World Population Prospects 2017: "almost 7.6 billion" in June 2017 (SOURCES.md).
+UN_WORLD_POPULATION_2017 = 7.6e9
+
+
+@pytest.fixture(scope="module")
+def countries() -> pd.DataFrame:
+    return load_countries()
+
+
+def test_about_160_unique_codes_that_the_loader_accepts(countries):
+    assert 150 <= len(countries) <= 175
+    assert countries["iso3"].is_unique
+    assert set(countries["iso3"]) <= iso3_codes()
+    one_bin = pd.DataFrame(
+        {"time": pd.Timestamp("2017-05-03T20:00Z"), "region": countries["iso3"], "reports": 0}
+    )
+    assert len(validate_reports(one_bin)) == len(countries)
+
+
+def test_every_zone_is_valid(countries):
+    for zones in countries["zones"]:
+        for zone in zones:
+            ZoneInfo(zone)
+    multi = countries.set_index("iso3")["zones"]
+    assert "America/Manaus" in multi["BRA"]
+    assert multi["IND"] == ("Asia/Kolkata",)
+
+
+def test_population_sane_and_world_total_near_un_figure(countries):
+    population = countries["population"]
+    assert population.notna().all()
+    assert population.between(900_000, 1_500_000_000).all()
+    total = population.sum()
+    assert abs(total / UN_WORLD_POPULATION_2017 - 1) < 0.10
+    by_code = countries.set_index("iso3")["population"]
+    assert by_code["CHN"] > by_code["IND"] > by_code["USA"] > by_code["IDN"] > by_code["BRA"]
+
+
+@pytest.mark.parametrize(
+    ("code", "market"),
+    [("BRA", "developing"), ("IND", "developing"), ("NGA", "developing"),
+     ("USA", "developed"), ("DEU", "developed"), ("JPN", "developed")],
+)  # fmt: skip
+def test_market_classes(countries, code, market):
+    assert countries.set_index("iso3").loc[code, "market"] == market
+
+
+def test_every_inhabited_continent_present(countries):
+    assert set(countries["continent"]) == set(CONTINENTS)
+
+
+def test_shares_are_percentages_and_missing_values_are_explicit(countries):
+    assert countries["internet_share"].between(0, 100).all()
+    penetration = countries["whatsapp_penetration"]
+    assert penetration.isna().sum() > 100  # most countries have no published figure
+    known = countries[penetration.notna()]
+    assert known["whatsapp_penetration_source"].ne("").all()
+    assert known["whatsapp_penetration_year"].notna().all()
+    assert countries["gni_per_capita_usd"].isna().sum() == countries["gni_year"].isna().sum()
+
+
+def test_every_column_documented_in_sources():
+    sources = (DATA / "reference" / "SOURCES.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", sources, re.M))
+    assert set(COUNTRY_COLUMNS) <= documented
+
+
+def test_checksums_in_data_readme():
+    readme = (DATA / "README.md").read_text()
+    rows = re.findall(r"^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$", readme, re.M)
+    assert rows, "no checksum rows found"
+    for name, expected in rows:
+        actual = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
+        assert actual == expected, f"data/{name} changed: update data/README.md ({actual})"
+    listed = {name for name, _ in rows}
+    shipped = {
+        str(p.relative_to(DATA))
+        for p in DATA.rglob("*")
+        if p.is_file() and p.suffix != ".md" and "simulated" not in p.parts
+    }
+    assert shipped == listed, "every data file needs a provenance row in data/README.md"
+
+
+def test_events_catalogue(countries):
+    events = load_events()
+    assert len(events) >= 3
+    starts = set(events["start_utc"].dt.strftime("%Y-%m-%d"))
+    assert {"2017-05-03", "2021-10-04", "2022-10-25"} <= starts
+    may = events[events["start_utc"].dt.strftime("%Y-%m-%d") == "2017-05-03"].iloc[0]
+    # the sources' disagreement on the start (20:00 to 20:50 UTC) is kept
+    assert may["start_utc_low"] == pd.Timestamp("2017-05-03T20:00Z")
+    assert may["start_utc_high"] == pd.Timestamp("2017-05-03T20:50Z")
+    assert (events["start_utc_low"] <= events["start_utc_high"]).all()
+    assert events["source"].str.len().gt(10).all()
+
+
+def test_bad_country_table_names_file_column_and_line(tmp_path):
+    table = (DATA / "reference" / "countries.csv").read_text().splitlines()
+    bad = tmp_path / "countries.csv"
+    bad.write_text("\n".join([table[0], table[1].replace("Asia/Kabul", "Asia/Nowhere"),
+                              *table[2:]]))  # fmt: skip
+    with pytest.raises(
+        ReportDataError, match=r"column 'timezone'.*line 2: timezone='Asia/Nowhere'"
+    ):
+        load_countries(bad)
+    bad.write_text("\n".join([table[0], table[1], table[1], *table[2:]]))
+    with pytest.raises(ReportDataError, match=r"column 'iso3': repeated codes.*line 2.*line 3"):
+        load_countries(bad)
