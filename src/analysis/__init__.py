@@ -12,14 +12,34 @@ Examples
 ['csv', 'ioda', 'parquet', 'trends', 'wide']
 """
 
+from analysis import scenarios
 from analysis.countries import iso3_codes, to_iso3
 from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
+from analysis.simulate import (
+    Collection,
+    Gap,
+    Noise,
+    Outage,
+    Reporting,
+    Rival,
+    Scenario,
+    Simulation,
+    simulate,
+)
 from analysis.transform import aggregate_regions, fill_gaps, resample_reports
 
 __all__ = [
     "FORMATS",
+    "Collection",
+    "Gap",
+    "Noise",
+    "Outage",
     "ReportDataError",
+    "Reporting",
+    "Rival",
+    "Scenario",
+    "Simulation",
     "aggregate_regions",
     "bin_widths",
     "describe_reports",
@@ -29,6 +49,8 @@ __all__ = [
     "load_events",
     "load_reports",
     "resample_reports",
+    "scenarios",
+    "simulate",
     "sniff_format",
     "to_iso3",
     "validate_reports",

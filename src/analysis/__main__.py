@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from analysis.io import FORMATS, load_reports, sniff_format
+from analysis.io import FORMATS, load_reports, sniff_format, write_simulation
 from analysis.schema import ReportDataError, describe_reports
 
 __all__ = ["main"]
@@ -105,6 +105,32 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from analysis import scenarios
+    from analysis.simulate import simulate
+
+    make = getattr(scenarios, args.scenario)
+    options: dict = {"freq": args.freq}
+    if args.regions:
+        options["regions"] = tuple(r.strip() for r in args.regions.split(","))
+    if args.days_before is not None:
+        if args.scenario == "quiet":
+            options["days"] = args.days_before + 1
+        else:
+            options["days_before"] = args.days_before
+    try:
+        scenario = make(**options)
+    except ValueError as exc:
+        raise ReportDataError("scenario", str(exc)) from exc
+    sim = simulate(scenario, seed=args.seed, progress=not args.quiet)
+    paths = write_simulation(sim, args.out)
+    if args.json:
+        print(json.dumps({"rows": len(sim.reports), "files": [str(p) for p in paths]}))
+    else:
+        print(f"{sim!r}\nwrote {', '.join(p.name for p in paths)} to {args.out}/")
+    return 0
+
+
 def _figures(args: argparse.Namespace) -> int:
     from analysis.figures import build_all
 
@@ -125,6 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(validate)
     validate.set_defaults(run=_validate)
+    sim = steps.add_parser("simulate", help="simulate report series with ground truth")
+    sim.add_argument(
+        "--scenario",
+        default="whatsapp_2017",
+        choices=("whatsapp_2017", "long_outage", "regional", "quiet"),
+    )
+    sim.add_argument("--seed", type=int, required=True, help="seed of all randomness")
+    sim.add_argument("--out", type=Path, required=True, help="output folder")
+    sim.add_argument("--freq", default="1min", help="bin width, 1min to 1h (default 1min)")
+    sim.add_argument("--days-before", type=int, help="days of history before the outage")
+    sim.add_argument("--regions", help="comma-separated ISO-3 codes (default: all)")
+    sim.add_argument("--quiet", action="store_true", help="no progress bar")
+    sim.add_argument("--json", action="store_true", help="print JSON instead of text")
+    sim.set_defaults(run=_simulate)
     figures = steps.add_parser("figures", help="write every figure (HTML and PNG) to a folder")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
     figures.add_argument("--no-png", action="store_true", help="skip the static PNG export")

@@ -523,21 +523,12 @@ def validate_reports(
     )
 
     keys = group_keys(out)
-    dup = out.duplicated([*keys, "time"], keep=False).to_numpy()
-    if dup.any():
-        raise_rows(
-            source,
-            f"duplicate ({', '.join(keys)}, time) bins",
-            out,
-            dup,
-            column="time",
-            show=shown,
-            row_name=row_name,
-        )
-
-    order = [*keys, "time"]
-    out = out.sort_values(order, kind="stable")
-    _check_regular(out, keys, freq, source=source, row_name=row_name, show=shown)
+    codes = out.groupby(keys, sort=True).ngroup().to_numpy()
+    ticks = out["time"].dt.tz_localize(None).to_numpy().view("int64")  # in the frame's unit
+    order = np.lexsort((ticks, codes))  # stable: by series, then time
+    out = out.take(order)
+    _check_bins(out, codes[order], ticks[order], freq, source=source, row_name=row_name,
+                show=shown)  # fmt: skip
     front = [c for c in ("time", "region", "reports", "service") if c in out.columns]
     out = out[front + [c for c in out.columns if c not in front]]
     return out.reset_index(drop=True)
@@ -547,30 +538,19 @@ def _parse_labels(
     df: pd.DataFrame, column: str, *, source: str, row_name: str, show: Sequence[str]
 ) -> pd.Series:
     values = df[column]
-    text = values.astype("str")
-    blank = (values.isna() | (text.str.strip() == "")).to_numpy()
-    if blank.any():
-        raise_rows(
-            source,
-            f"missing {column} values",
-            df,
-            blank,
-            column=column,
-            show=show,
-            row_name=row_name,
-        )
-    padded = (text != text.str.strip()).to_numpy()
-    if padded.any():
-        raise_rows(
-            source,
-            f"{column} values with surrounding spaces",
-            df,
-            padded,
-            column=column,
-            show=show,
-            row_name=row_name,
-        )
-    return text
+    # check the distinct labels only: a report frame has few regions and many rows
+    labels = pd.Series(pd.unique(values), dtype=object)
+    text = labels.astype("str")
+    for problem, bad in (
+        (f"missing {column} values", labels.isna() | (text.str.strip() == "")),
+        (f"{column} values with surrounding spaces", text != text.str.strip()),
+    ):
+        if bad.any():
+            mask = values.isin(labels[bad].tolist()).to_numpy() | (
+                values.isna().to_numpy() & bool(labels[bad].isna().any())
+            )
+            raise_rows(source, problem, df, mask, column=column, show=show, row_name=row_name)
+    return values.astype("str")
 
 
 def _region_hint(unknown: Iterable[str]) -> str:
@@ -585,42 +565,50 @@ def _region_hint(unknown: Iterable[str]) -> str:
     return f"; perhaps {', '.join(hints)}" if hints else ""
 
 
-def _check_regular(
+def _check_bins(
     df: pd.DataFrame,
-    keys: list[str],
+    codes: np.ndarray,
+    ticks: np.ndarray,
     freq: str | pd.Timedelta | None,
     *,
     source: str,
     row_name: str,
     show: Sequence[str],
 ) -> None:
-    """Every step within a series must be a whole multiple of its width (``freq``, or else
-    its smallest step)."""
-    step = df.groupby(keys, sort=False)["time"].diff()
+    """On a frame sorted by series then time: no bin twice, and every step within a series a
+    whole multiple of its width (``freq``, or else its smallest step)."""
+    same = np.flatnonzero(codes[1:] == codes[:-1]) + 1  # rows with a predecessor in-series
+    step = ticks[same] - ticks[same - 1]
+    repeated = step == 0
+    if repeated.any():
+        mask = np.zeros(len(df), dtype=bool)
+        mask[same[repeated]] = mask[same[repeated] - 1] = True
+        keys = ", ".join(group_keys(df))
+        raise_rows(source, f"duplicate ({keys}, time) bins", df, mask, column="time",
+                   show=show, row_name=row_name)  # fmt: skip
+    if not len(same):
+        return
+    unit = df["time"].dt.unit
     if freq is None:
-        width = step.groupby([df[k] for k in keys], sort=False).transform("min")
+        width = pd.Series(step).groupby(codes[same]).transform("min").to_numpy()
         what = "smallest step"
     else:
-        width = pd.Series(pd.Timedelta(freq), index=df.index)
+        width = np.full(len(step), pd.Timedelta(freq) // pd.Timedelta(1, unit))
         what = "freq"
-    has = step.notna().to_numpy()
-    if not has.any():
-        return
-    s = step.to_numpy()[has].astype("timedelta64[ns]").astype("int64")
-    w = width.to_numpy()[has].astype("timedelta64[ns]").astype("int64")
-    irregular = np.zeros(len(df), dtype=bool)
-    irregular[np.flatnonzero(has)[(s % w) != 0]] = True
-    if irregular.any():
-        first = df.loc[irregular].iloc[0]
-        where = ", ".join(f"{k}={first[k]}" for k in keys)
-        usual = pd.Timedelta(int(w[(s % w) != 0][0]), "ns")
+    off = step % np.maximum(width, 1) != 0
+    if off.any():
+        mask = np.zeros(len(df), dtype=bool)
+        mask[same[off]] = True
+        first = df.iloc[same[off][0]]
+        where = ", ".join(f"{k}={first[k]}" for k in group_keys(df))
+        usual = pd.Timedelta(int(width[off][0]), unit)
         raise_rows(
             source,
             f"mixed bin widths within one series ({where}: {what} {usual}); bins must be "
             "regular per region (a gap must be a whole number of bins; if the bins are "
             "regular but so gappy that few are adjacent, pass freq=, e.g. freq='1min')",
             df,
-            irregular,
+            mask,
             column="time",
             show=show,
             row_name=row_name,
