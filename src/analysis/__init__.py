@@ -13,9 +13,12 @@ Examples
 """
 
 from analysis import scenarios
+from analysis.baseline import expected_reports
 from analysis.countries import iso3_codes, to_iso3
+from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
 from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
+from analysis.scoring import score_outages, summarize_scores
 from analysis.simulate import (
     Collection,
     Gap,
@@ -42,7 +45,10 @@ __all__ = [
     "Simulation",
     "aggregate_regions",
     "bin_widths",
+    "changepoint_outages",
     "describe_reports",
+    "estimate_outages",
+    "expected_reports",
     "fill_gaps",
     "iso3_codes",
     "load_countries",
@@ -50,8 +56,11 @@ __all__ = [
     "load_reports",
     "resample_reports",
     "scenarios",
+    "score_outages",
     "simulate",
     "sniff_format",
+    "summarize_scores",
+    "threshold_outages",
     "to_iso3",
     "validate_reports",
 ]

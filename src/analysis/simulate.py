@@ -18,8 +18,10 @@ methods and reproduce the project's figures. The model, per region ``r`` and min
     reliance_r x activity_r(t) x novelty(t - start)``: the affected *active* users report, more
     so where they rely on the service; ``novelty`` decays from 1 towards ``novelty_floor`` so
     that a long outage's reports peak early and settle. This intensity is convolved with a
-    reporting kernel (nothing for ``delay`` minutes, then exponential decay with mean
-    ``decay`` minutes), so reports lag the onset and keep coming after recovery.
+    reporting kernel: a user notices the problem after a gamma-distributed delay (mean
+    ``delay``, shape ``delay_shape``), then reports after a further exponential lag (mean
+    ``decay``), optionally after a fixed ``dead_time``; so reports rise within minutes of the
+    onset, and keep coming for tens of minutes after recovery.
 ``counts``
     each minute is negative binomial with mean ``mu`` and size ``dispersion`` (variance
     ``mu + mu**2 / dispersion``), and minutes are summed into bins of ``freq``.
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import signal
+from scipy import signal, stats
 from tqdm.auto import tqdm
 
 from analysis.activity import activity
@@ -167,9 +169,15 @@ class Reporting:
     outage_rate : float
         Reports per minute per million affected active users at reliance 1, at the onset.
     delay : Timedelta or minutes
-        Minutes before the first reports of a problem arrive (kernel dead time).
+        Mean time for a user to notice the problem (gamma distributed).
     decay : Timedelta or minutes
-        Mean of the exponential spread of reports after the problem is experienced.
+        Mean of the exponential lag from noticing to reporting: how long reports keep
+        coming after recovery.
+    delay_shape : float
+        Gamma shape of the noticing delay (1: exponential; larger: more peaked).
+    dead_time : Timedelta or minutes
+        A fixed lag before any report (0 by default). Note that a pure dead time cannot be
+        told apart from a later start in report data alone.
     novelty_floor : float
         Share of the onset reporting rate that a long outage settles to, in [0, 1].
     novelty_decay : Timedelta or minutes
@@ -178,8 +186,10 @@ class Reporting:
 
     background_rate: float = 0.03
     outage_rate: float = 3.0
-    delay: pd.Timedelta = pd.Timedelta("3min")
+    delay: pd.Timedelta = pd.Timedelta("4min")
     decay: pd.Timedelta = pd.Timedelta("15min")
+    delay_shape: float = 1.0
+    dead_time: pd.Timedelta = pd.Timedelta(0)
     novelty_floor: float = 0.35
     novelty_decay: pd.Timedelta = pd.Timedelta("45min")
 
@@ -189,8 +199,10 @@ class Reporting:
                 raise ValueError(f"Reporting.{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.novelty_floor <= 1:
             raise ValueError(f"Reporting.novelty_floor must be in [0, 1], got {self.novelty_floor}")
-        for name in ("delay", "decay", "novelty_decay"):
+        for name in ("delay", "decay", "dead_time", "novelty_decay"):
             object.__setattr__(self, name, _minutes(getattr(self, name), f"Reporting.{name}"))
+        if self.delay_shape <= 0:
+            raise ValueError(f"Reporting.delay_shape must be > 0, got {self.delay_shape}")
         if self.decay < MINUTE:
             raise ValueError(f"Reporting.decay must be at least 1 minute, got {self.decay}")
 
@@ -511,25 +523,39 @@ def _scale_users(
     return pd.concat([scaled, users[fixed]]).reindex(users.index)
 
 
-def reporting_kernel(delay: pd.Timedelta, decay: pd.Timedelta) -> np.ndarray:
-    """Per-minute weights of a delay-then-exponential-decay kernel, summing to 1.
+def reporting_kernel(
+    delay: pd.Timedelta,
+    decay: pd.Timedelta,
+    *,
+    shape: float = 1.0,
+    dead_time: pd.Timedelta = pd.Timedelta(0),
+) -> np.ndarray:
+    """Per-minute weights of the reporting kernel, summing to 1.
 
-    Weight ``k[s]`` is the share of the reports caused in one minute that arrive ``s``
-    minutes later: none before ``delay``, then exponential with mean ``decay``, cut where
-    the remaining tail is below 1e-6 (and renormalised, so reports are conserved).
+    Weight ``k[m]`` is the share of the reports caused by one minute of outage that arrive
+    ``m`` minutes later. The lag is ``dead_time`` + a gamma noticing delay (mean ``delay``,
+    shape ``shape``) + an exponential reporting lag (mean ``decay``); its density is computed
+    on a grid of 1/20 minute, summed per minute and cut where the tail is below 1e-7.
 
     Examples
     --------
-    >>> k = reporting_kernel(pd.Timedelta("3min"), pd.Timedelta("15min"))
-    >>> float(k.sum().round(12)), int(k[:3].sum()), int(k.argmax())
-    (1.0, 0, 3)
+    >>> k = reporting_kernel(pd.Timedelta("4min"), pd.Timedelta("15min"))
+    >>> mean_lag = float((k * (np.arange(len(k)) + 0.5)).sum())
+    >>> float(k.sum().round(12)), bool(k[0] < k[3]), round(mean_lag)
+    (1.0, True, 19)
     """
-    d = int(delay / MINUTE)
-    tau = decay / MINUTE
-    length = int(np.ceil(tau * np.log(1e6))) + 1
-    edges = np.arange(length + 1)
-    weights = np.exp(-edges[:-1] / tau) - np.exp(-edges[1:] / tau)
-    kernel = np.concatenate([np.zeros(d), weights])
+    sub = 20
+    mean_delay, tau = delay / MINUTE, max(decay / MINUTE, 1 / sub)
+    dead = dead_time / MINUTE
+    tail = stats.gamma.ppf(1 - 1e-7, shape, scale=mean_delay / shape) if mean_delay > 0 else 0.0
+    length = int(np.ceil(dead + tail + tau * np.log(1e7))) + 1
+    t = (np.arange(length * sub) + 0.5) / sub
+    lag = stats.expon.pdf(t, scale=tau)
+    if mean_delay > 0:
+        notice = stats.gamma.pdf(t, shape, scale=mean_delay / shape)
+        lag = signal.fftconvolve(notice, lag)[: length * sub] / sub
+    fine = np.concatenate([np.zeros(round(dead * sub)), lag])[: length * sub]
+    kernel = fine.reshape(length, sub).sum(axis=1)
     return kernel / kernel.sum()
 
 
@@ -617,7 +643,7 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     day_index = ((minutes - scenario.start) // pd.Timedelta("1D")).to_numpy()
     weeks = ((minutes - scenario.start) / pd.Timedelta("7D")).to_numpy()
     rep, noise = scenario.reporting, scenario.noise
-    kernel = reporting_kernel(rep.delay, rep.decay)
+    kernel = reporting_kernel(rep.delay, rep.decay, shape=rep.delay_shape, dead_time=rep.dead_time)
     rival_kernel = (
         reporting_kernel(scenario.rival.delay, scenario.rival.decay) if scenario.rival else None
     )

@@ -1,0 +1,320 @@
+"""The expected number of reports per region and bin, with a prediction band.
+
+Method (per series, i.e. per service and region):
+
+1. The series is laid on its regular grid (missing bins stay missing) and smoothed with a
+   centred moving average over ``smooth`` (1 hour by default), or over a longer window that
+   holds about 10 reports on average where counts are sparse (small countries), ignoring
+   missing bins.
+2. The grid is cut into local days (the country's reference time zone, so daylight-saving
+   changes are followed). For each local time of day, the expected rate is a *trimmed mean*
+   across days of the same kind (weekday or weekend): the highest and lowest ``trim`` share
+   of days (at least one each from three days up) are dropped, so one or two earlier
+   outages, bursts or gaps in the history do not move the baseline.
+   Each day is then scaled by its own level (the median over the day of the smoothed rate
+   over the profile), which follows day-to-day and slow drifts in volume; an outage covering
+   less than half of a day does not move it. Sparse series get no level.
+3. With fewer than ``min_days`` days of history (down to one day), the baseline is instead a
+   centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
+   outage shorter than half that window does not move; such rows are flagged
+   ``weak_baseline``. Where a day kind has too few days, all days are pooled.
+4. Counts around the expected rate are taken as negative binomial; its size (dispersion) is
+   estimated per series by the method of moments from the residuals of bins whose smoothed
+   rate is not anomalous, and the band is its central ``level`` interval.
+
+Assumptions: the daily pattern repeats (up to a day-kind effect and a daily level) and
+outages cover a minority of the days at any time of day and less than half of any day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.schema import bin_widths, group_keys, validate_reports
+
+__all__ = ["SeriesBaseline", "expected_reports", "series_baseline"]
+
+DAY = pd.Timedelta("1D")
+
+
+@cache
+def _zones() -> dict[str, str]:
+    from analysis.io import load_countries
+
+    countries = load_countries()
+    return dict(zip(countries["iso3"], countries["timezone"], strict=True))
+
+
+def region_zone(region: str) -> str:
+    """The reference IANA zone of a region (``UTC`` for ``WLD`` and unknown regions)."""
+    return _zones().get(region, "UTC")
+
+
+@dataclass(frozen=True)
+class SeriesBaseline:
+    """The baseline of one series on its full regular grid.
+
+    Attributes
+    ----------
+    times : DatetimeIndex
+        Every bin start (UTC) from the series' first to its last bin.
+    observed : ndarray of float
+        Reports per bin, ``NaN`` where the bin is missing.
+    expected : ndarray of float
+        Expected reports per bin.
+    dispersion : float
+        Negative-binomial size of counts around ``expected``.
+    width : Timedelta
+        Bin width.
+    history_days : int
+        Days of data the baseline was built from.
+    weak : bool
+        True when the baseline fell back to the rolling median (too little history).
+    """
+
+    times: pd.DatetimeIndex
+    observed: np.ndarray
+    expected: np.ndarray
+    dispersion: float
+    width: pd.Timedelta
+    history_days: int
+    weak: bool
+
+    def band(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """Central ``level`` prediction interval of the counts, per bin."""
+        tail = (1 - level) / 2
+        # evaluate the quantiles once per distinct mean, means rounded to 0.5% (a far finer
+        # step than the quantiles of a count distribution can resolve)
+        step = np.round(np.log(np.maximum(self.expected, 1e-12)) * 200)
+        keys, where = np.unique(step, return_inverse=True)
+        mu = np.exp(keys / 200)
+        p = self.dispersion / (self.dispersion + mu)
+        lower = stats.nbinom.ppf(tail, self.dispersion, p)
+        upper = stats.nbinom.ppf(1 - tail, self.dispersion, p)
+        return lower[where], upper[where]
+
+
+def _trimmed_mean(matrix: np.ndarray, trim: float) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise mean after dropping the ``trim`` share of highest and lowest values, and at
+    least one at each end from three values up (so a single outage day never counts); NaNs
+    ignored. Also returns the number of values per column."""
+    ordered = np.sort(matrix, axis=0)  # NaN sort last
+    n = np.sum(~np.isnan(matrix), axis=0)
+    cut = np.maximum(np.floor(trim * n), np.where(n >= 3, 1, 0)).astype(int)
+    rank = np.arange(matrix.shape[0])[:, None]
+    keep = (rank >= cut) & (rank < n - cut)
+    total = np.where(keep, np.nan_to_num(ordered), 0.0).sum(axis=0)
+    count = keep.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan), n
+
+
+def series_baseline(
+    times: pd.Series | pd.DatetimeIndex,
+    counts: np.ndarray,
+    width: pd.Timedelta,
+    *,
+    zone: str = "UTC",
+    smooth: str | pd.Timedelta = "1h",
+    trim: float = 0.2,
+    min_days: int = 3,
+    fallback_window: str | pd.Timedelta = "12h",
+) -> SeriesBaseline:
+    """Baseline of one regular series (see the module docstring for the method).
+
+    Parameters
+    ----------
+    times : Series or DatetimeIndex
+        Bin starts (UTC, sorted, on a grid of ``width``; gaps allowed).
+    counts : ndarray
+        Reports per bin.
+    width : Timedelta
+        Bin width; must divide one day.
+    zone : str
+        IANA zone whose local weekday decides weekday vs weekend.
+    smooth, trim, min_days, fallback_window
+        As in :func:`expected_reports`.
+
+    Returns
+    -------
+    SeriesBaseline
+    """
+    width = pd.Timedelta(width)
+    if DAY % width:
+        raise ValueError(f"the bin width {width} must divide one day for a daily baseline")
+    times = pd.DatetimeIndex(times)
+    first = times[0].floor("D")
+    last = times[-1].floor("D") + DAY
+    grid = pd.date_range(first, last, freq=width, inclusive="left")
+    per_day = int(DAY / width)
+    y = np.full(len(grid), np.nan)
+    y[((times - first) // width).to_numpy()] = counts
+    # at least ``smooth``, and long enough to hold about 10 reports on average, so that sparse
+    # series (small countries) get a usable rate rather than a trimmed mean of zeros
+    mean_rate = np.nanmean(y) if np.any(y > 0) else 0.0
+    span = max(1, int(pd.Timedelta(smooth) / width))
+    if mean_rate > 0:
+        span = max(span, min(int(np.ceil(10 / mean_rate)), len(y)))
+    filled = pd.Series(y)
+    rate = (
+        filled.rolling(span, center=True, min_periods=1).sum()
+        / filled.notna().astype(float).rolling(span, center=True, min_periods=1).sum()
+    ).to_numpy()
+    days = y.reshape(-1, per_day)
+    observed_days = int((~np.isnan(days)).any(axis=1).sum())
+    weak = observed_days < min_days
+    if weak:
+        window = max(3, round(pd.Timedelta(fallback_window) / width))
+        expected = pd.Series(rate).rolling(window, center=True, min_periods=1).median()
+        expected = expected.to_numpy()
+    else:
+        with_level = span * width <= pd.Timedelta("2h")  # counts dense enough for a level
+        expected = _by_time_of_day(rate, grid, width, zone, trim, with_level)
+    expected = np.where(np.isnan(expected), np.nanmean(rate), expected)
+    expected = np.maximum(expected, 1e-9)
+    k = _dispersion(y, rate, expected)
+    start = int((times[0] - first) // width)
+    stop = int((times[-1] - first) // width) + 1
+    return SeriesBaseline(
+        times=grid[start:stop],
+        observed=y[start:stop],
+        expected=expected[start:stop],
+        dispersion=k,
+        width=width,
+        history_days=observed_days,
+        weak=weak,
+    )
+
+
+def _by_time_of_day(
+    rates: np.ndarray,
+    grid: pd.DatetimeIndex,
+    width: pd.Timedelta,
+    zone: str,
+    trim: float,
+    with_level: bool,
+) -> np.ndarray:
+    """Trimmed mean over local days of the same kind, for every local time of day, times the
+    day's level (when ``with_level``).
+
+    Bins are placed by *local* wall-clock time, so the profile follows daylight-saving
+    changes; a bin repeated when clocks go back keeps the later value in the profile table.
+    A day's level is the median over its bins of the smoothed rate over the profile: an
+    outage covering less than half of the day does not move it.
+    """
+    minutes = grid.tz_convert(zone).tz_localize(None).as_unit("s").asi8 // 60
+    day = minutes // 1440 - minutes.min() // 1440
+    slot = (minutes % 1440) // int(width / pd.Timedelta("1min"))
+    weekend_day = ((np.arange(day.max() + 1) + minutes.min() // 1440 + 3) % 7) >= 5
+    table = np.full((day.max() + 1, int(DAY / width)), np.nan)
+    level = np.ones(day.max() + 1)
+    for _ in range(2 if with_level else 1):
+        table[day, slot] = rates / level[day]
+        pooled, _ = _trimmed_mean(table, trim)
+        profile = {}
+        for kind in (False, True):
+            mean, n = _trimmed_mean(np.where(weekend_day[:, None] == kind, table, np.nan), trim)
+            profile[kind] = np.where(n >= 3, mean, pooled)  # 3+: robust to one outage day
+        expected = np.where(weekend_day[day], profile[True][slot], profile[False][slot])
+        if with_level:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                by_day = pd.Series(rates / expected).groupby(day)
+                ratio = by_day.median()
+            # a day seen for less than half of it (the series' edges) takes its neighbour's
+            # level: an outage would dominate the median of a few hours
+            ratio[by_day.count() < table.shape[1] / 2] = np.nan
+            ratio = ratio.reindex(range(day.max() + 1)).ffill().bfill().fillna(1.0)
+            level = ratio.clip(0.2, 5).to_numpy()
+    return expected * level[day]
+
+
+def _dispersion(y: np.ndarray, rate: np.ndarray, expected: np.ndarray) -> float:
+    """Negative-binomial size by moments, from bins whose smoothed rate looks normal."""
+    ok = ~np.isnan(y) & (rate < 2 * expected + 3 * np.sqrt(expected) + 1)
+    if ok.sum() < 10:
+        return 1000.0
+    mu = expected[ok]
+    extra = np.sum((y[ok] - mu) ** 2 - mu) / np.sum(mu**2)
+    return float(np.clip(1 / extra if extra > 0 else 1000.0, 0.5, 1000.0))
+
+
+def expected_reports(
+    reports: pd.DataFrame,
+    *,
+    level: float = 0.9,
+    smooth: str | pd.Timedelta = "1h",
+    trim: float = 0.2,
+    min_days: int = 3,
+    fallback_window: str | pd.Timedelta = "12h",
+) -> pd.DataFrame:
+    """Expected reports per region and bin, with a prediction band.
+
+    See the module docstring for the method: a time-of-day x day-kind (local weekday or
+    weekend) profile from a trimmed mean over the history, robust to earlier outages; with
+    less than ``min_days`` days of history, a rolling median, flagged ``weak_baseline``.
+
+    Parameters
+    ----------
+    reports : DataFrame
+        A report frame (validated here).
+    level : float
+        Coverage of the prediction band, in (0, 1).
+    smooth : str or Timedelta
+        Width of the moving average applied before profiling (default 1 hour).
+    trim : float
+        Share of days dropped at each end of the trimmed mean, in [0, 0.5).
+    min_days : int
+        Fewest days of history for the time-of-day profile.
+    fallback_window : str or Timedelta
+        Rolling-median window when history is short.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``reports`` (``time, region[, service], reports``) with ``expected``
+        (float, reports per bin), ``lower`` and ``upper`` (the band), ``history_days`` and
+        ``weak_baseline``.
+
+    Examples
+    --------
+    >>> from analysis import scenarios, simulate
+    >>> sim = simulate(scenarios.quiet(days=7, regions=("BRA",), freq="15min"), seed=1)
+    >>> base = expected_reports(sim.reports)
+    >>> float((base["reports"].sum() / base["expected"].sum()).round(1))
+    1.0
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if not 0 <= trim < 0.5:
+        raise ValueError(f"trim must be in [0, 0.5), got {trim}")
+    reports = validate_reports(reports)
+    keys = group_keys(reports)
+    widths = bin_widths(reports)
+    parts = []
+    for key, series in reports.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        width = widths.loc[key if len(key) > 1 else key[0]]
+        if pd.isna(width):
+            raise ValueError(f"series {key} has a single bin: no baseline can be built")
+        base = series_baseline(
+            series["time"], series["reports"].to_numpy(float), width,
+            zone=region_zone(key[-1]), smooth=smooth, trim=trim, min_days=min_days,
+            fallback_window=fallback_window,
+        )  # fmt: skip
+        at = ((series["time"] - base.times[0]) // width).to_numpy()
+        lower, upper = base.band(level)
+        parts.append(
+            series.assign(
+                expected=base.expected[at],
+                lower=lower[at],
+                upper=upper[at],
+                history_days=base.history_days,
+                weak_baseline=base.weak,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,719 @@
+"""Outage windows from report series: when the outage people experienced started and ended.
+
+Crowd reports are a distorted echo of an outage: they lag its start, keep coming after it
+ends, follow the local day and are sparse in small countries. :func:`estimate_outages` models
+that reporting process instead of thresholding the reports themselves:
+
+1. **Baseline.** Expected reports per bin (:mod:`analysis.baseline`), with a negative-binomial
+   dispersion ``k`` per series.
+2. **Candidates.** Bins whose 15-minute report total exceeds ``min_ratio`` times the expected
+   total, by at least ``min_excess`` reports and ``z`` standard deviations, are flagged;
+   flagged stretches closer than ``merge_gap`` are merged. (Alone, this is the tracker-style
+   detector :func:`threshold_outages`.)
+3. **Reporting model.** Around each candidate, per minute ``u``::
+
+       mu(u) = baseline(u) + A * (x * kernel)(u)
+       x(u)  = activity(u) * [start <= u < end] * (f + (1 - f) * exp(-(u - start) / eta))
+
+   ``activity`` is the baseline's own shape (how many users are active), ``f`` and ``eta``
+   let a long outage's reports settle after an early peak (novelty), and the kernel is the
+   distribution of the lag from experiencing the outage to reporting it: an exponential
+   noticing delay (mean ``delay``) followed by an exponential reporting lag (mean
+   ``decay``). The minutes are summed into the series' bins and the counts are negative
+   binomial with the baseline's ``k``. ``start``, ``end`` (continuous, in minutes), ``delay``,
+   ``decay``, ``f`` and ``eta`` are estimated by maximum likelihood (Nelder-Mead, scipy) with
+   ``A`` profiled out (Newton); nothing is taken from the simulator's settings.
+4. **Pooling.** Candidates that overlap in time across regions form one event; a pooled fit
+   shares ``start``, ``end`` and the kernel across the regions with the most excess, each
+   with its own amplitude, giving a worldwide estimate (``region = 'WLD'``,
+   ``estimate = 'pooled'``). Regions too sparse for a fit of their own borrow the pooled window
+   if a likelihood-ratio test of their amplitude is significant (``estimate = 'pooled'``);
+   regions with enough excess get their own fit (``estimate = 'region'``).
+5. **Uncertainty.** Intervals at ``level`` come from the observed information (the numerical
+   Hessian of the profile log-likelihood): estimate +- z * standard error, with a floor of half
+   a bin.
+
+A window is kept when the likelihood-ratio statistic against the baseline alone exceeds
+``min_lr``. A region with no outage has no row.
+
+Assumptions and limits: the reporting lag has no dead time that is unrelated to the outage (a
+fixed lag before any report cannot be told apart from a later start); the outage's effect is
+proportional to active users; the baseline holds during the window.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, signal, stats
+from tqdm.auto import tqdm
+
+from analysis.baseline import SeriesBaseline, region_zone, series_baseline
+from analysis.schema import bin_widths, group_keys, validate_reports
+
+__all__ = ["changepoint_outages", "estimate_outages", "threshold_outages"]
+
+MINUTE = pd.Timedelta("1min")
+#: Columns of the windows table, in order.
+WINDOW_COLUMNS = [
+    "region", "start", "end", "duration", "start_low", "start_high", "end_low", "end_high",
+    "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay_min",
+    "decay_min", "lr_stat", "weak_baseline",
+]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- candidates
+def _candidates(
+    base: SeriesBaseline,
+    *,
+    window: pd.Timedelta,
+    min_ratio: float,
+    min_excess: float,
+    z: float,
+    merge_gap: pd.Timedelta,
+) -> list[tuple[int, int]]:
+    """Flagged stretches as (first, last) bin indices into ``base.times``."""
+    span = max(1, round(window / base.width))
+    seen = ~np.isnan(base.observed)
+    y = pd.Series(np.where(seen, base.observed, 0.0))
+    mu = pd.Series(np.where(seen, base.expected, 0.0))
+    total_y = y.rolling(span, min_periods=1).sum().to_numpy()
+    total_mu = mu.rolling(span, min_periods=1).sum().to_numpy()
+    sd = np.sqrt(total_mu + total_mu**2 / (base.dispersion * span))
+    flagged = (
+        (total_y >= min_ratio * total_mu)
+        & (total_y - total_mu >= min_excess)
+        & (total_y - total_mu >= z * sd)
+    )
+    idx = np.flatnonzero(flagged)
+    if not len(idx):
+        return []
+    gap = max(1, int(merge_gap / base.width))
+    breaks = np.flatnonzero(np.diff(idx) > gap)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    # a flag at bin i covers the window (i - span, i]
+    return [(max(0, int(a) - span + 1), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def threshold_outages(
+    reports: pd.DataFrame,
+    *,
+    window: str | pd.Timedelta = "15min",
+    min_ratio: float = 3.0,
+    min_excess: float = 20,
+    z: float = 5.0,
+    merge_gap: str | pd.Timedelta = "30min",
+) -> pd.DataFrame:
+    """Tracker-style detector: windows where reports far exceed the usual for the time of day.
+
+    A bin is flagged when the total over the trailing ``window`` is at least ``min_ratio``
+    times the expected total, and exceeds it by ``min_excess`` reports and by ``z``
+    negative-binomial standard deviations; flagged stretches closer than ``merge_gap`` are
+    merged. ``start`` is the first flagged window's start, ``end`` the end of the last flagged
+    bin: the end of the *report tail*, not of the outage. A peer for comparison (and step 2 of
+    :func:`estimate_outages`); it gives no uncertainty.
+
+    Returns
+    -------
+    DataFrame
+        ``region[, service], start, end, duration``.
+    """
+    reports = validate_reports(reports)
+    rows = []
+    for key, base in _baselines(reports).items():
+        for a, b in _candidates(
+            base, window=pd.Timedelta(window), min_ratio=min_ratio, min_excess=min_excess,
+            z=z, merge_gap=pd.Timedelta(merge_gap),
+        ):  # fmt: skip
+            start, end = base.times[a], base.times[b] + base.width
+            rows.append({**_key_columns(reports, key), "start": start, "end": end})
+    columns = [*group_keys(reports), "start", "end"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["duration"] = out["end"] - out["start"]
+    return out
+
+
+def changepoint_outages(
+    reports: pd.DataFrame,
+    *,
+    penalty: float | None = None,
+    min_size: int = 2,
+    jump: int | None = None,
+    threshold: float = 3.0,
+) -> pd.DataFrame:
+    """Change-point peer: binary segmentation (ruptures) of the variance-stabilised residual.
+
+    Per series, ``r = sqrt(y + 3/8) - sqrt(expected + 3/8)`` (Anscombe) over observed bins,
+    scaled by its negative-binomial standard deviation ``0.5 sqrt(1 + expected / k)``, is
+    segmented by
+    ``ruptures.Binseg`` with an ``l2`` cost and penalty ``penalty`` (default ``10 log n``);
+    segments whose mean exceeds ``threshold`` are outages, adjacent ones merged. It ignores
+    the daily cycle beyond the baseline and gives no uncertainty. Needs ``ruptures``.
+
+    Parameters
+    ----------
+    jump : int, optional
+        Consider a change point every ``jump`` bins (default: 1, or 5 for 1-minute bins,
+        to keep ruptures' pure-Python search affordable).
+
+    Returns
+    -------
+    DataFrame
+        ``region[, service], start, end, duration``.
+    """
+    try:
+        import ruptures
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("changepoint_outages needs ruptures: pip install ruptures") from exc
+    reports = validate_reports(reports)
+    rows = []
+    for key, base in _baselines(reports).items():
+        seen = np.flatnonzero(~np.isnan(base.observed))
+        if len(seen) < 4 * min_size:
+            continue
+        b = base.expected[seen]
+        r = np.sqrt(base.observed[seen] + 0.375) - np.sqrt(b + 0.375)
+        r = r / (0.5 * np.sqrt(1 + b / base.dispersion))  # sd of sqrt(NB count) ~ this
+        step = jump if jump is not None else (5 if base.width < pd.Timedelta("5min") else 1)
+        algo = ruptures.Binseg(model="l2", min_size=min_size, jump=step).fit(r)
+        breaks = algo.predict(pen=penalty if penalty is not None else 10 * np.log(len(r)))
+        times = base.times[seen]
+        edges = [0, *breaks]
+        windows: list[list[int]] = []
+        for a, b in itertools.pairwise(edges):
+            if r[a:b].mean() <= threshold:
+                continue
+            if windows and windows[-1][1] == a:
+                windows[-1][1] = b
+            else:
+                windows.append([a, b])
+        rows += [
+            {**_key_columns(reports, key), "start": times[a], "end": times[b - 1] + base.width}
+            for a, b in windows
+        ]
+    out = pd.DataFrame(rows, columns=[*group_keys(reports), "start", "end"])
+    out["duration"] = out["end"] - out["start"]
+    return out
+
+
+def _baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, SeriesBaseline]:
+    keys = group_keys(reports)
+    widths = bin_widths(reports)
+    out = {}
+    for key, series in reports.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        width = widths.loc[key if len(key) > 1 else key[0]]
+        if pd.isna(width):
+            raise ValueError(f"series {key} has a single bin: nothing to estimate")
+        out[key] = series_baseline(
+            series["time"], series["reports"].to_numpy(float), width,
+            zone=region_zone(key[-1]), **options,
+        )  # fmt: skip
+    return out
+
+
+def _key_columns(reports: pd.DataFrame, key: tuple) -> dict[str, str]:
+    return dict(zip(group_keys(reports), key, strict=True))
+
+
+# -------------------------------------------------------------------------- the model
+@dataclass
+class _Window:
+    """One region's data over a fitting range, at minute resolution inside."""
+
+    region: str
+    origin: pd.Timestamp  # minute 0
+    activity: np.ndarray  # per minute, mean 1 over the range
+    bin_of_minute: np.ndarray  # starts of bins, as minute offsets (for np.add.reduceat)
+    observed: np.ndarray  # per bin (NaN: missing)
+    expected: np.ndarray  # per bin
+    dispersion: float
+    width: pd.Timedelta
+    weak: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.activity)
+
+
+def _window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Timestamp) -> _Window:
+    """Cut ``base`` to the bins in [lo, hi) and lay it out for the model."""
+    a = max(0, int(np.ceil((lo - base.times[0]) / base.width)))
+    b = min(len(base.times), int(np.ceil((hi - base.times[0]) / base.width)))
+    per_bin = int(base.width / MINUTE)
+    expected = base.expected[a:b]
+    per_minute = np.repeat(expected / per_bin, per_bin)
+    return _Window(
+        region=region,
+        origin=base.times[a],
+        activity=per_minute / max(per_minute.mean(), 1e-12),
+        bin_of_minute=np.arange(0, len(per_minute), per_bin),
+        observed=base.observed[a:b],
+        expected=expected,
+        dispersion=base.dispersion,
+        width=base.width,
+        weak=base.weak,
+    )
+
+
+def _kernel(delay: float, decay: float, n: int) -> np.ndarray:
+    """Per-minute weights of an exponential(delay) + exponential(decay) lag (minutes)."""
+    t = np.arange(n + 1, dtype=float)
+    d, tau = max(delay, 1e-3), max(decay, 1e-3)
+    if abs(tau - d) < 1e-3 * tau:
+        tau = d * (1 + 1e-3)
+    cdf = 1 - (tau * np.exp(-t / tau) - d * np.exp(-t / d)) / (tau - d)
+    return np.diff(cdf)
+
+
+@dataclass(frozen=True)
+class _Params:
+    start: float  # minutes from the window origin
+    end: float
+    delay: float
+    decay: float
+    floor: float
+    eta: float
+
+    @classmethod
+    def from_vector(cls, v: np.ndarray) -> _Params:
+        return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), 1 / (1 + np.exp(-v[4])), np.exp(v[5]))
+
+    def vector(self) -> np.ndarray:
+        f = np.clip(self.floor, 1e-4, 1 - 1e-4)
+        return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
+                         np.log(f / (1 - f)), np.log(self.eta)])  # fmt: skip
+
+
+ALL = (0, 1, 2, 3, 4, 5)
+WINDOW_AND_KERNEL = (0, 1, 2, 3)
+_BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0)}
+
+
+def _shape(p: _Params, w: _Window, origin_shift: float, kernel: np.ndarray) -> np.ndarray:
+    """Excess shape per bin (amplitude 1) for window ``w``."""
+    u = np.arange(w.n, dtype=float) + origin_shift
+    s, e = p.start, p.end
+    cover = np.clip(np.minimum(u + 1, e) - np.maximum(u, s), 0, 1)
+    since = np.maximum(u + 0.5 - s, 0)
+    x = w.activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+    if not x.any():
+        return np.zeros(len(w.expected))
+    echo = signal.oaconvolve(x, kernel[: w.n])[: w.n]
+    return np.add.reduceat(np.maximum(echo, 0), w.bin_of_minute)
+
+
+def _profile_amplitude(
+    g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float
+) -> tuple[float, float]:
+    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (Newton; the
+    log-likelihood is concave in A). Returns (A, log-likelihood up to a constant)."""
+    scale = g.sum()
+    a = max((y - b).sum() / scale, 0.0) if scale > 0 else 0.0
+    if scale > 0:
+        for _ in range(40):
+            mu = b + a * g
+            r = g / mu
+            q = g / (k + mu)
+            grad = np.dot(y, r) - np.dot(y + k, q)
+            hess = np.dot(y + k, q * q) - np.dot(y, r * r)
+            new = a - grad / hess if hess < 0 else a * 2 + 1e-9
+            new = max(new, a / 10, 0.0)
+            if abs(new - a) <= 1e-6 * max(a, 1e-9):
+                a = new
+                break
+            a = new
+    mu = b + a * g
+    return a, float(np.dot(y, np.log(mu)) - np.dot(y + k, np.log(k + mu)))
+
+
+def _loglik(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float:
+    """Profile log-likelihood of the shared parameters over one or more windows."""
+    p = _Params.from_vector(v)
+    n = max(w.n for w in windows)
+    if not (
+        p.end - p.start >= 0.5
+        and _BOUNDS["delay"][0] <= p.delay <= _BOUNDS["delay"][1]
+        and _BOUNDS["decay"][0] <= p.decay <= _BOUNDS["decay"][1]
+        and _BOUNDS["eta"][0] <= p.eta <= _BOUNDS["eta"][1]
+        and p.start >= -30
+        and p.end <= n + 30
+    ):
+        return -np.inf
+    kernel = _kernel(p.delay, p.decay, n)
+    total = 0.0
+    for w, shift in zip(windows, shifts, strict=True):
+        seen = ~np.isnan(w.observed)
+        g = _shape(p, w, shift, kernel)[seen]
+        total += _profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
+    return total
+
+
+def _null_loglik(w: _Window) -> float:
+    seen = ~np.isnan(w.observed)
+    y, b, k = w.observed[seen], w.expected[seen], w.dispersion
+    return float(np.sum(y * np.log(b) - (y + k) * np.log(k + b)))
+
+
+def _fit(
+    windows: list[_Window],
+    shifts: list[float],
+    start: _Params,
+    *,
+    free: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
+    restarts: int = 1,
+) -> tuple[_Params, float]:
+    """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
+
+    Only the parameters at indices ``free`` (start, end, log delay, log decay, logit floor,
+    log eta) move; the others stay at ``start``'s values."""
+    full = start.vector()
+    free_idx = np.asarray(free)
+
+    def nll(v: np.ndarray) -> float:
+        x = full.copy()
+        x[free_idx] = v
+        value = -_loglik(x, windows, shifts)
+        return value if np.isfinite(value) else 1e300
+
+    best = full[free_idx]
+    best_value = nll(best)
+    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7])[free_idx]
+    dim = len(free_idx)
+    for attempt in range(restarts + 1):
+        simplex = np.vstack([best] + [best + np.eye(dim)[i] * steps[i] for i in range(dim)])
+        result = optimize.minimize(
+            nll, best, method="Nelder-Mead",
+            options={"initial_simplex": simplex, "xatol": 0.05, "fatol": 0.02,
+                     "maxiter": 200 * dim, "maxfev": 200 * dim},
+        )  # fmt: skip
+        improved = result.fun < best_value - 0.02
+        if result.fun < best_value:
+            best, best_value = result.x, result.fun
+        if attempt > 0 and not improved:
+            break
+        steps = steps / 2
+    full[free_idx] = best
+    return _Params.from_vector(full), -best_value
+
+
+def _standard_errors(
+    p: _Params,
+    windows: list[_Window],
+    shifts: list[float],
+    free: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
+) -> tuple[float, float, float]:
+    """Standard errors of start, end and duration (minutes) from the numerical Hessian of the
+    profile log-likelihood over the ``free`` parameters (start and end must be free)."""
+    v = p.vector()
+    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05])
+    free = tuple(free)
+    cache: dict[tuple[int, ...], float] = {}
+
+    def f(*moves: tuple[int, int]) -> float:
+        key = tuple(sorted(moves))
+        if key not in cache:
+            x = v.copy()
+            for i, sign in moves:
+                x[i] += sign * steps[i]
+            cache[key] = _loglik(x, windows, shifts)
+        return cache[key]
+
+    dim = len(free)
+    hess = np.zeros((dim, dim))
+    for a, i in enumerate(free):
+        hess[a, a] = (f((i, 1)) - 2 * f() + f((i, -1))) / steps[i] ** 2
+        for b in range(a + 1, dim):
+            j = free[b]
+            cross = (
+                f((i, 1), (j, 1)) - f((i, 1), (j, -1)) - f((i, -1), (j, 1)) + f((i, -1), (j, -1))
+            )
+            hess[a, b] = hess[b, a] = cross / (4 * steps[i] * steps[j])
+    info = -hess
+    if np.all(np.isfinite(info)):
+        cov = np.linalg.pinv(info)
+        var_s, var_e = cov[0, 0], cov[1, 1]
+        var_d = var_s + var_e - 2 * cov[0, 1]
+        if min(var_s, var_e, var_d) > 0:
+            return float(np.sqrt(var_s)), float(np.sqrt(var_e)), float(np.sqrt(var_d))
+    # the quadratic approximation failed (a flat or kinked likelihood, e.g. a gap over the
+    # onset): fall back to scanning the log-likelihood of start and end one at a time
+    se_s, se_e = (_scan_se(v, i, windows, shifts, f()) for i in (0, 1))
+    return se_s, se_e, float(np.hypot(se_s, se_e))
+
+
+def _scan_se(
+    v: np.ndarray, i: int, windows: list[_Window], shifts: list[float], top: float
+) -> float:
+    """Standard-error equivalent from where the log-likelihood of parameter ``i`` drops by
+    1/2 (the 68% likelihood interval), scanning outwards up to 6 hours."""
+    offsets = np.concatenate(
+        [np.arange(0.5, 10, 0.5), np.arange(10, 60, 2.5), np.arange(60, 361, 15)]
+    )
+    reach = []
+    for sign in (-1, 1):
+        last = 0.0
+        for off in offsets:
+            x = v.copy()
+            x[i] += sign * off
+            value = _loglik(x, windows, shifts)
+            if not np.isfinite(value) or value < top - 0.5:
+                break
+            last = off
+        reach.append(last if last else 0.5)
+    return float(np.mean(reach))
+
+
+# ------------------------------------------------------------------------ the estimator
+@dataclass(frozen=True)
+class _Candidate:
+    key: tuple
+    lo: pd.Timestamp  # first flagged window start
+    hi: pd.Timestamp  # end of last flagged bin
+    excess: float
+
+
+def _initial(w: _Window, lo: pd.Timestamp, hi: pd.Timestamp) -> _Params:
+    start = (lo - w.origin) / MINUTE - 5
+    end = max((hi - w.origin) / MINUTE - 25, start + 5)
+    return _Params(start, end, 4.0, 15.0, 0.5, 60.0)
+
+
+def _row(
+    key_columns: dict,
+    p: _Params,
+    se: tuple[float, float, float],
+    origin: pd.Timestamp,
+    windows: list[_Window],
+    *,
+    level: float,
+    estimate: str,
+    lr: float,
+    width: pd.Timedelta,
+) -> dict:
+    zq = stats.norm.ppf(0.5 + level / 2)
+    floor = width / MINUTE / 2
+    se_s = max(se[0], floor)
+    se_e = max(se[1], floor)
+    start = origin + pd.Timedelta(p.start, "min")
+    end = origin + pd.Timedelta(p.end, "min")
+    peak_time, peak, excess = pd.NaT, np.nan, 0.0
+    tail = pd.Timedelta(p.delay + 5 * p.decay, "min")
+    for w in windows:
+        times = w.origin + np.arange(len(w.observed)) * w.width
+        inside = (times + w.width > start) & (times < end + tail) & ~np.isnan(w.observed)
+        if inside.any():
+            excess += float(np.sum(w.observed[inside] - w.expected[inside]))
+            i = np.flatnonzero(inside)[np.argmax(w.observed[inside])]
+            if np.isnan(peak) or w.observed[i] > peak:
+                peak_time, peak = times[i], float(w.observed[i])
+    return {
+        **key_columns,
+        "start": start.round("s"),
+        "end": end.round("s"),
+        "duration": end.round("s") - start.round("s"),
+        "start_low": (start - pd.Timedelta(zq * se_s, "min")).round("s"),
+        "start_high": (start + pd.Timedelta(zq * se_s, "min")).round("s"),
+        "end_low": (end - pd.Timedelta(zq * se_e, "min")).round("s"),
+        "end_high": (end + pd.Timedelta(zq * se_e, "min")).round("s"),
+        "level": level,
+        "peak_time": peak_time,
+        "peak_reports": peak,
+        "excess_reports": excess,
+        "estimate": estimate,
+        "delay_min": p.delay,
+        "decay_min": p.decay,
+        "lr_stat": lr,
+        "weak_baseline": any(w.weak for w in windows),
+    }
+
+
+def estimate_outages(
+    reports: pd.DataFrame,
+    *,
+    level: float = 0.9,
+    min_ratio: float = 3.0,
+    min_excess: float = 20,
+    z: float = 5.0,
+    min_lr: float = 30.0,
+    own_fit_excess: float = 300,
+    pooled: bool = True,
+    max_pooled_regions: int = 20,
+    before: str | pd.Timedelta = "2h",
+    after: str | pd.Timedelta = "4h",
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Estimate each outage's start, end and duration per region, with intervals.
+
+    See the module docstring for the method (a reporting-process model fitted by maximum
+    likelihood, pooled across regions).
+
+    Parameters
+    ----------
+    reports : DataFrame
+        A report frame (validated here), any bin width from 1 minute to 1 hour.
+    level : float
+        Confidence level of the intervals (``start_low``..``start_high``,
+        ``end_low``..``end_high``).
+    min_ratio, min_excess, z : float
+        Candidate thresholds (see :func:`threshold_outages`).
+    min_lr : float
+        Likelihood-ratio statistic a window needs to be kept.
+    own_fit_excess : float
+        Excess reports a region needs for its own fit; sparser regions borrow the pooled
+        window.
+    pooled : bool
+        Pool regions whose candidates overlap (and add the ``WLD`` pooled rows).
+    max_pooled_regions : int
+        Regions (those with most excess) used to fit the pooled window.
+    before, after : str or Timedelta
+        Data kept before a candidate and after it for the fit.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    DataFrame
+        One row per window per region (and per service where there is a ``service``
+        column): ``region``, ``start``, ``end`` (UTC), ``duration`` (Timedelta),
+        ``start_low``, ``start_high``, ``end_low``, ``end_high`` (intervals at ``level``),
+        ``level``, ``peak_time``, ``peak_reports``, ``excess_reports`` (observed minus
+        expected from start to the end of the report tail), ``estimate`` (``'region'``: own
+        fit; ``'pooled'``: the event's pooled window), ``delay_min``, ``decay_min`` (fitted
+        reporting kernel, minutes), ``lr_stat`` and ``weak_baseline``. No row for a region
+        without an outage.
+
+    Examples
+    --------
+    >>> from analysis import scenarios, simulate
+    >>> sim = simulate(scenarios.regional(days_before=3, regions=("IND", "ITA", "BRA")), 3)
+    >>> found = estimate_outages(sim.reports)
+    >>> sorted(found.loc[found["estimate"] == "region", "region"])
+    ['IND', 'ITA']
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    reports = validate_reports(reports)
+    key_names = group_keys(reports)
+    bases = _baselines(reports)
+    by_service: dict[str | None, list[tuple]] = {}
+    for key in bases:
+        by_service.setdefault(key[0] if len(key) > 1 else None, []).append(key)
+    rows = []
+    before, after = pd.Timedelta(before), pd.Timedelta(after)
+    bar = tqdm(total=len(bases), desc="estimate", unit="series", disable=not progress)
+    for service, keys in by_service.items():
+        candidates = [
+            _Candidate(key, bases[key].times[a], bases[key].times[b] + bases[key].width,
+                       _excess(bases[key], a, b))
+            for key in keys
+            for a, b in _candidates(bases[key], window=pd.Timedelta("15min"),
+                                    min_ratio=min_ratio, min_excess=min_excess, z=z,
+                                    merge_gap=pd.Timedelta("30min"))
+        ]  # fmt: skip
+        for event in _events(candidates, before):
+            rows += _estimate_event(
+                event, keys, bases, service, key_names,
+                level=level, min_lr=min_lr, own_fit_excess=own_fit_excess, pooled=pooled,
+                max_pooled_regions=max_pooled_regions, before=before, after=after,
+            )  # fmt: skip
+        bar.update(len(keys))
+    bar.close()
+    out = pd.DataFrame(rows, columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    return out.sort_values([*key_names, "start"], ignore_index=True)
+
+
+def _excess(base: SeriesBaseline, a: int, b: int) -> float:
+    seen = ~np.isnan(base.observed[a : b + 1])
+    return float(np.sum(base.observed[a : b + 1][seen] - base.expected[a : b + 1][seen]))
+
+
+def _events(candidates: list[_Candidate], pad: pd.Timedelta) -> list[list[_Candidate]]:
+    """Group candidates whose padded spans overlap (across regions) into events."""
+    events: list[list[_Candidate]] = []
+    for c in sorted(candidates, key=lambda c: c.lo):
+        if events and c.lo <= max(x.hi for x in events[-1]) + pad / 4:
+            events[-1].append(c)
+        else:
+            events.append([c])
+    return events
+
+
+def _estimate_event(
+    event: list[_Candidate],
+    keys: list[tuple],
+    bases: dict[tuple, SeriesBaseline],
+    service: str | None,
+    key_names: list[str],
+    *,
+    level: float,
+    min_lr: float,
+    own_fit_excess: float,
+    pooled: bool,
+    max_pooled_regions: int,
+    before: pd.Timedelta,
+    after: pd.Timedelta,
+) -> list[dict]:
+    lo = min(c.lo for c in event) - before
+    hi = max(c.hi for c in event) + after
+    rows = []
+    own = {}
+    for c in event:  # a region with two candidates in one event: keep the larger
+        if c.key not in own or c.excess > own[c.key].excess:
+            own[c.key] = c
+    pooled_fit = None
+    if pooled and len(own) >= 2:
+        top = sorted(own.values(), key=lambda c: -c.excess)[:max_pooled_regions]
+        windows = [_window(bases[c.key], c.key[-1], lo, hi) for c in top]
+        origin = min(w.origin for w in windows)
+        shifts = [(w.origin - origin) / MINUTE for w in windows]
+        first = min(c.lo for c in top)
+        last = max(c.hi for c in top)
+        start = _Params((first - origin) / MINUTE - 5, max((last - origin) / MINUTE - 25,
+                        (first - origin) / MINUTE + 5), 4.0, 15.0, 0.5, 60.0)  # fmt: skip
+        params, ll = _fit(windows, shifts, start)
+        se = _standard_errors(params, windows, shifts)
+        lr = 2 * (ll - sum(_null_loglik(w) for w in windows))
+        pooled_fit = (params, origin, se)
+        width = max(w.width for w in windows)
+        columns = {"service": service} if len(key_names) > 1 else {}
+        rows.append(_row({**columns, "region": "WLD"}, params, se, origin, windows,
+                         level=level, estimate="pooled", lr=lr, width=width))  # fmt: skip
+    for key in keys:
+        base = bases[key]
+        w = _window(base, key[-1], lo, hi)
+        if not len(w.observed) or np.isnan(w.observed).all():
+            continue
+        columns = dict(zip(key_names, key, strict=True))
+        candidate = own.get(key)
+        null = _null_loglik(w)
+        if candidate is not None and (candidate.excess >= own_fit_excess or pooled_fit is None):
+            init, free = _initial(w, candidate.lo, candidate.hi), ALL
+            if pooled_fit is not None:  # borrow the pooled kernel and novelty; fit the window
+                shift = (pooled_fit[1] - w.origin) / MINUTE
+                p0 = pooled_fit[0]
+                init = _Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor,
+                               p0.eta)  # fmt: skip
+                free = WINDOW_AND_KERNEL
+            params, ll = _fit([w], [0.0], init, free=free, restarts=1 if free == ALL else 0)
+            lr = 2 * (ll - null)
+            if lr >= min_lr:
+                se = _standard_errors(params, [w], [0.0], free)
+                rows.append(_row(columns, params, se, w.origin, [w], level=level,
+                                 estimate="region", lr=lr, width=w.width))  # fmt: skip
+            continue
+        if pooled_fit is None:
+            continue
+        params, origin, se = pooled_fit
+        shift = (w.origin - origin) / MINUTE
+        ll = _loglik(params.vector(), [w], [shift])
+        lr = 2 * (ll - null)
+        threshold = min_lr if candidate is not None else max(min_lr, 40.0)
+        if lr >= threshold:
+            rows.append(_row(columns, params, se, origin, [w], level=level, estimate="pooled",
+                             lr=lr, width=w.width))  # fmt: skip
+    return rows

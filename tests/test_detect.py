@@ -1,0 +1,119 @@
+"""Outage windows: the estimator, its peers and scoring."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import Collection, Gap, Outage, scenarios, simulate
+from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
+from analysis.scoring import score_outages, summarize_scores
+
+
+@pytest.fixture(scope="module")
+def regional():
+    return simulate(scenarios.regional(days_before=6), 3)
+
+
+@pytest.fixture(scope="module")
+def regional_found(regional):
+    return estimate_outages(regional.reports)
+
+
+def test_known_windows_are_recovered(regional, regional_found):
+    found = regional_found
+    own = found[found["estimate"] == "region"]
+    assert set(own["region"]) == set(regional.truth["region"])
+    summary = summarize_scores(score_outages(found, regional.truth))
+    assert summary["recall"] == 1.0
+    assert summary["precision"] == 1.0
+    assert summary["start_error_median_min"] <= 3
+    assert summary["end_error_median_min"] <= 5
+    wld = found[found["region"] == "WLD"].iloc[0]
+    assert wld["estimate"] == "pooled"
+    assert abs((wld["start"] - pd.Timestamp("2022-10-25T06:39Z")) / pd.Timedelta("1min")) < 5
+
+
+def test_columns_and_types(regional_found):
+    found = regional_found
+    for column in ("region", "start", "end", "duration", "start_low", "start_high", "end_low",
+                   "end_high", "peak_time", "peak_reports", "excess_reports"):  # fmt: skip
+        assert column in found.columns
+    assert str(found["start"].dt.tz) == "UTC"
+    assert (found["duration"] == found["end"] - found["start"]).all()
+    assert (found["start_low"] <= found["start"]).all()
+    assert (found["start"] <= found["start_high"]).all()
+    assert (found["end_low"] <= found["end"]).all()
+    assert (found["end"] <= found["end_high"]).all()
+    assert (found["excess_reports"] > 0).all()
+    assert (found["level"] == 0.9).all()
+
+
+def test_easy_intervals_contain_the_truth(regional, regional_found):
+    scores = score_outages(regional_found, regional.truth)
+    matched = scores[scores["matched"]]
+    assert matched["start_covered"].mean() >= 0.6
+    assert matched["end_covered"].mean() >= 0.6
+
+
+def test_no_window_on_quiet_series():
+    sim = simulate(scenarios.quiet(days=8, regions=("BRA", "IND", "DEU", "KEN")), 17)
+    assert estimate_outages(sim.reports).empty
+    assert threshold_outages(sim.reports).empty
+
+
+@pytest.mark.parametrize("freq", ["5min", "1h"])
+def test_coarser_bins(freq):
+    sim = simulate(scenarios.regional(days_before=6, freq=freq), 8)
+    summary = summarize_scores(score_outages(estimate_outages(sim.reports), sim.truth))
+    assert summary["recall"] == 1.0
+    tolerance = pd.Timedelta(freq) / pd.Timedelta("1min") + 3
+    assert summary["start_error_median_min"] <= tolerance
+    assert summary["end_error_median_min"] <= 2 * tolerance
+
+
+def test_two_outages_in_one_series_and_a_gap_over_an_onset():
+    base = scenarios.regional(days_before=6, regions=("IND", "BRA"), affected=("IND", "BRA"))
+    first = Outage(pd.Timestamp("2022-10-24T09:00Z"), pd.Timestamp("2022-10-24T10:30Z"))
+    gap = Gap(pd.Timestamp("2022-10-25T06:30Z"), pd.Timestamp("2022-10-25T06:50Z"), ("BRA",))
+    scenario = base.replace(outages=(first, *base.outages), collection=Collection(gaps=(gap,)))
+    sim = simulate(scenario, 5)
+    found = estimate_outages(sim.reports)
+    scores = score_outages(found, sim.truth)
+    assert scores["matched"].sum() == 4
+    assert not scores["false_alarm"].any()
+    bra = scores[(scores["region"] == "BRA") & (scores["true_start"] > "2022-10-25")].iloc[0]
+    assert abs(bra["start_error_min"]) <= 10  # the onset was hidden by the gap
+
+
+def test_peers_find_the_outage_but_end_late(regional):
+    for method in (threshold_outages, changepoint_outages):
+        found = method(regional.reports)
+        summary = summarize_scores(score_outages(found, regional.truth))
+        assert summary["recall"] >= 0.8
+        assert summary["end_error_median_min"] > 20  # the end of the report tail
+
+
+def test_bad_input():
+    sim = simulate(scenarios.quiet(days=1, regions=("BRA",), freq="1h"), 1)
+    with pytest.raises(ValueError, match="single bin"):
+        estimate_outages(sim.reports.iloc[:1])
+    with pytest.raises(ValueError, match="level"):
+        estimate_outages(sim.reports, level=0)
+    zeros = sim.reports.assign(reports=0)
+    assert estimate_outages(zeros).empty
+
+
+def test_score_outages_counts_false_alarms_and_misses():
+    t = pd.Timestamp("2017-05-03T20:00Z")
+    truth = pd.DataFrame({"region": ["BRA", "IND"], "start": [t, t],
+                          "end": [t + pd.Timedelta("2h")] * 2})  # fmt: skip
+    est = pd.DataFrame({"region": ["BRA", "DEU"], "start": [t + pd.Timedelta("5min")] * 2,
+                        "end": [t + pd.Timedelta("1h")] * 2})  # fmt: skip
+    scores = score_outages(est, truth)
+    summary = summarize_scores(scores)
+    assert summary["recall"] == 0.5
+    assert summary["precision"] == 0.5
+    assert summary["false_alarms"] == 1
+    assert summary["start_error_median_min"] == 5
+    assert pd.isna(summary["start_coverage"])
