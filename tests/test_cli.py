@@ -59,3 +59,28 @@ def test_module_entry_point_runs(write):
     )
     assert done.returncode == 0, done.stderr
     assert "valid report frame" in done.stdout
+
+
+def test_detect_prints_windows_and_json(tmp_path, capsys):
+    from analysis import scenarios, simulate
+
+    sim = simulate(scenarios.regional(days_before=4, regions=("IND", "ITA", "BRA")), 3)
+    path = tmp_path / "r.parquet"
+    sim.reports.to_parquet(path)
+    assert main(["detect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "outage windows (UTC" in out
+    assert "IND" in out
+    assert "BRA" not in out  # Brazil had no outage in this scenario
+    assert main(["detect", str(path), "--json", "--level", "0.8"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["level"] == 0.8
+    regions = {w["region"] for w in payload["windows"]}
+    assert {"IND", "ITA"} <= regions
+    assert all(w["start_low"] <= w["start"] <= w["start_high"] for w in payload["windows"])
+
+
+def test_detect_bad_file_exits_1(write, capsys):
+    path = write("bad.csv", "time,region,reports\n2017-05-03T20:00Z,BRA,x\n")
+    assert main(["detect", str(path)]) == 1
+    assert "non-numeric" in capsys.readouterr().err

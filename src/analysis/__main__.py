@@ -105,6 +105,57 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _detect(args: argparse.Namespace) -> int:
+    from analysis.detect import estimate_outages
+
+    reports = _load(args)
+    windows = estimate_outages(reports, level=args.level, progress=not args.json)
+    if args.json:
+        table = windows.copy()
+        for column in table.columns:
+            if isinstance(table[column].dtype, pd.DatetimeTZDtype):
+                table[column] = table[column].map(lambda t: None if pd.isna(t) else t.isoformat())
+            elif pd.api.types.is_timedelta64_dtype(table[column]):
+                table[column] = table[column].dt.total_seconds() / 60
+        table = table.rename(columns={"duration": "duration_min"})
+        print(
+            json.dumps(
+                {
+                    "file": str(args.file),
+                    "level": args.level,
+                    "windows": table.to_dict(orient="records"),
+                },
+                indent=2,
+                default=float,
+            )
+        )
+        return 0
+    if windows.empty:
+        print(f"{args.file}: no outage found")
+        return 0
+    shown = windows.assign(
+        duration=windows["duration"].map(
+            lambda d: f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
+        ),
+        start=windows["start"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        end=windows["end"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        start_range=windows["start_low"].dt.strftime("%H:%M")
+        + "-"
+        + windows["start_high"].dt.strftime("%H:%M"),
+        end_range=windows["end_low"].dt.strftime("%H:%M")
+        + "-"
+        + windows["end_high"].dt.strftime("%H:%M"),
+        excess=windows["excess_reports"].round().astype(int),
+    )
+    keys = [c for c in ("service", "region") if c in shown.columns]
+    columns = [*keys, "start", "end", "duration", "start_range", "end_range", "excess",
+               "estimate"]  # fmt: skip
+    print(f"{args.file}: {len(windows)} outage windows (UTC; ranges are "
+          f"{args.level:.0%} intervals)")  # fmt: skip
+    print(shown[columns].to_string(index=False))
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from analysis import scenarios
     from analysis.simulate import simulate
@@ -151,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(validate)
     validate.set_defaults(run=_validate)
+    detect = steps.add_parser("detect", help="estimate outage windows with intervals")
+    _add_input(detect)
+    detect.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    detect.set_defaults(run=_detect)
     sim = steps.add_parser("simulate", help="simulate report series with ground truth")
     sim.add_argument(
         "--scenario",

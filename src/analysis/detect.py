@@ -30,11 +30,17 @@ that reporting process instead of thresholding the reports themselves:
    if a likelihood-ratio test of their amplitude is significant (``estimate = 'pooled'``);
    regions with enough excess get their own fit (``estimate = 'region'``).
 5. **Uncertainty.** Intervals at ``level`` come from the observed information (the numerical
-   Hessian of the profile log-likelihood): estimate +- z * standard error, with a floor of half
-   a bin.
+   Hessian of the profile log-likelihood, including the kernel's parameters), inflated by the
+   square root of the Pearson chi-square per degree of freedom where the model fits worse
+   than its noise model says (quasi-likelihood): estimate +- z * standard error, with a floor
+   of half a bin. The reporting kernel's *family* is uncertain too: a peaked noticing delay
+   (gamma, shape 3: few reports in the first minutes) fits the same reports with an earlier
+   start; the event is refitted under it and the intervals stretch to cover both fits.
 
-A window is kept when the likelihood-ratio statistic against the baseline alone exceeds
-``min_lr``. A region with no outage has no row.
+A window is kept when it lasts at least 2 minutes (and a bin) and its likelihood-ratio
+statistic against the baseline alone, divided by the Pearson overdispersion, exceeds
+``min_lr``. Regions that borrow the pooled window get intervals widened by the scatter of
+the own-fit regions' starts and ends around it. A region with no outage has no row.
 
 Assumptions and limits: the reporting lag has no dead time that is unrelated to the outage (a
 fixed lag before any report cannot be told apart from a later start); the outage's effect is
@@ -48,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, signal, stats
+from scipy import optimize, signal, special, stats
 from tqdm.auto import tqdm
 
 from analysis.baseline import SeriesBaseline, region_zone, series_baseline
@@ -260,14 +266,28 @@ def _window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Timestam
     )
 
 
-def _kernel(delay: float, decay: float, n: int) -> np.ndarray:
-    """Per-minute weights of an exponential(delay) + exponential(decay) lag (minutes)."""
+def _kernel(delay: float, decay: float, shape: float, n: int) -> np.ndarray:
+    """Per-minute weights of a gamma(shape, mean ``delay``) + exponential(mean ``decay``) lag.
+
+    The CDF of the sum is closed-form when the gamma's rate exceeds the exponential's
+    (``F = G(a, b t) - exp(-l t) (b / (b - l))**a G(a, (b - l) t)``, with ``G`` the regularised
+    lower incomplete gamma); otherwise the densities are convolved on a 1/8-minute grid.
+    """
     t = np.arange(n + 1, dtype=float)
-    d, tau = max(delay, 1e-3), max(decay, 1e-3)
-    if abs(tau - d) < 1e-3 * tau:
-        tau = d * (1 + 1e-3)
-    cdf = 1 - (tau * np.exp(-t / tau) - d * np.exp(-t / d)) / (tau - d)
-    return np.diff(cdf)
+    a, rate, lam = shape, shape / max(delay, 1e-3), 1 / max(decay, 1e-3)
+    if rate > 1.05 * lam:
+        log_ratio = a * np.log(rate / (rate - lam))
+        cdf = special.gammainc(a, rate * t) - np.exp(log_ratio - lam * t) * special.gammainc(
+            a, (rate - lam) * t
+        )
+    else:
+        sub = 8
+        fine = (np.arange(n * sub) + 0.5) / sub
+        notice = stats.gamma.pdf(fine, a, scale=1 / rate) / sub
+        lag = stats.expon.pdf(fine, scale=1 / lam) / sub
+        density = signal.fftconvolve(notice, lag)[: n * sub]
+        cdf = np.concatenate([[0.0], np.cumsum(density.reshape(n, sub).sum(axis=1))])
+    return np.maximum(np.diff(cdf), 0.0)
 
 
 @dataclass(frozen=True)
@@ -278,20 +298,28 @@ class _Params:
     decay: float
     floor: float
     eta: float
+    shape: float = 1.0
 
     @classmethod
     def from_vector(cls, v: np.ndarray) -> _Params:
-        return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), 1 / (1 + np.exp(-v[4])), np.exp(v[5]))
+        return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), 1 / (1 + np.exp(-v[4])), np.exp(v[5]),
+                   np.exp(v[6]))  # fmt: skip
 
     def vector(self) -> np.ndarray:
         f = np.clip(self.floor, 1e-4, 1 - 1e-4)
         return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
-                         np.log(f / (1 - f)), np.log(self.eta)])  # fmt: skip
+                         np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape)])  # fmt: skip
 
 
-ALL = (0, 1, 2, 3, 4, 5)
-WINDOW_AND_KERNEL = (0, 1, 2, 3)
-_BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0)}
+# indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
+# log shape
+ALL = (0, 1, 2, 3, 4, 5, 6)
+FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
+WINDOW_AND_KERNEL = (0, 1, 2, 3)  # a region's own fit, with the pooled novelty
+#: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
+#: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
+PEAKED_SHAPE = 3.0
+_BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
 
 
 def _shape(p: _Params, w: _Window, origin_shift: float, kernel: np.ndarray) -> np.ndarray:
@@ -340,17 +368,39 @@ def _loglik(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float
         and _BOUNDS["delay"][0] <= p.delay <= _BOUNDS["delay"][1]
         and _BOUNDS["decay"][0] <= p.decay <= _BOUNDS["decay"][1]
         and _BOUNDS["eta"][0] <= p.eta <= _BOUNDS["eta"][1]
+        and _BOUNDS["shape"][0] <= p.shape <= _BOUNDS["shape"][1]
         and p.start >= -30
         and p.end <= n + 30
     ):
         return -np.inf
-    kernel = _kernel(p.delay, p.decay, n)
+    kernel = _kernel(p.delay, p.decay, p.shape, n)
     total = 0.0
     for w, shift in zip(windows, shifts, strict=True):
         seen = ~np.isnan(w.observed)
         g = _shape(p, w, shift, kernel)[seen]
         total += _profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
     return total
+
+
+def _overdispersion(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float:
+    """Pearson chi-square per degree of freedom of the fitted model (1 when it fits as the
+    negative binomial says; larger when the model is misspecified)."""
+    p = _Params.from_vector(v)
+    kernel = _kernel(p.delay, p.decay, p.shape, max(w.n for w in windows))
+    chi2, dof = 0.0, -len(v)
+    for w, shift in zip(windows, shifts, strict=True):
+        seen = ~np.isnan(w.observed)
+        g = _shape(p, w, shift, kernel)[seen]
+        y, b, k = w.observed[seen], w.expected[seen], w.dispersion
+        a, _ = _profile_amplitude(g, y, b, k)
+        mu = b + a * g
+        chi2 += float(np.sum((y - mu) ** 2 / (mu + mu**2 / k)))
+        dof += len(y) - 1
+    return max(chi2 / max(dof, 1), 1.0)
+
+
+def _inflate(se: tuple[float, float, float], phi: float) -> tuple[float, float, float]:
+    return tuple(x * np.sqrt(phi) for x in se)
 
 
 def _null_loglik(w: _Window) -> float:
@@ -364,7 +414,7 @@ def _fit(
     shifts: list[float],
     start: _Params,
     *,
-    free: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
+    free: tuple[int, ...] = ALL,
     restarts: int = 1,
 ) -> tuple[_Params, float]:
     """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
@@ -382,7 +432,7 @@ def _fit(
 
     best = full[free_idx]
     best_value = nll(best)
-    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7])[free_idx]
+    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5])[free_idx]
     dim = len(free_idx)
     for attempt in range(restarts + 1):
         simplex = np.vstack([best] + [best + np.eye(dim)[i] * steps[i] for i in range(dim)])
@@ -405,12 +455,12 @@ def _standard_errors(
     p: _Params,
     windows: list[_Window],
     shifts: list[float],
-    free: tuple[int, ...] = (0, 1, 2, 3, 4, 5),
+    free: tuple[int, ...] = ALL,
 ) -> tuple[float, float, float]:
     """Standard errors of start, end and duration (minutes) from the numerical Hessian of the
     profile log-likelihood over the ``free`` parameters (start and end must be free)."""
     v = p.vector()
-    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05])
+    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05])
     free = tuple(free)
     cache: dict[tuple[int, ...], float] = {}
 
@@ -477,6 +527,21 @@ class _Candidate:
     excess: float
 
 
+def _fit_with_uncertainty(
+    windows: list[_Window], shifts: list[float], start: _Params, free: tuple[int, ...]
+) -> tuple[_Params, float, tuple[float, float, float], tuple[float, float], float]:
+    """Fit, standard errors (quasi-likelihood inflated), the kernel-shape spread (how far
+    start and end move, in minutes, when the noticing delay is peaked, shape 3, instead) and
+    the Pearson overdispersion ``phi``."""
+    params, ll = _fit(windows, shifts, start, free=free)
+    phi = _overdispersion(params.vector(), windows, shifts)
+    se = _inflate(_standard_errors(params, windows, shifts, free), phi)
+    peaked = _Params(params.start, params.end, params.delay, params.decay, params.floor,
+                     params.eta, PEAKED_SHAPE)  # fmt: skip
+    alt, _ = _fit(windows, shifts, peaked, free=WINDOW_AND_KERNEL, restarts=0)
+    return params, ll, se, (alt.start - params.start, alt.end - params.end), phi
+
+
 def _initial(w: _Window, lo: pd.Timestamp, hi: pd.Timestamp) -> _Params:
     start = (lo - w.origin) / MINUTE - 5
     end = max((hi - w.origin) / MINUTE - 25, start + 5)
@@ -487,6 +552,7 @@ def _row(
     key_columns: dict,
     p: _Params,
     se: tuple[float, float, float],
+    spread: tuple[float, float],
     origin: pd.Timestamp,
     windows: list[_Window],
     *,
@@ -516,10 +582,10 @@ def _row(
         "start": start.round("s"),
         "end": end.round("s"),
         "duration": end.round("s") - start.round("s"),
-        "start_low": (start - pd.Timedelta(zq * se_s, "min")).round("s"),
-        "start_high": (start + pd.Timedelta(zq * se_s, "min")).round("s"),
-        "end_low": (end - pd.Timedelta(zq * se_e, "min")).round("s"),
-        "end_high": (end + pd.Timedelta(zq * se_e, "min")).round("s"),
+        "start_low": (start + pd.Timedelta(min(0, spread[0]) - zq * se_s, "min")).round("s"),
+        "start_high": (start + pd.Timedelta(max(0, spread[0]) + zq * se_s, "min")).round("s"),
+        "end_low": (end + pd.Timedelta(min(0, spread[1]) - zq * se_e, "min")).round("s"),
+        "end_high": (end + pd.Timedelta(max(0, spread[1]) + zq * se_e, "min")).round("s"),
         "level": level,
         "peak_time": peak_time,
         "peak_reports": peak,
@@ -675,14 +741,14 @@ def _estimate_event(
         last = max(c.hi for c in top)
         start = _Params((first - origin) / MINUTE - 5, max((last - origin) / MINUTE - 25,
                         (first - origin) / MINUTE + 5), 4.0, 15.0, 0.5, 60.0)  # fmt: skip
-        params, ll = _fit(windows, shifts, start)
-        se = _standard_errors(params, windows, shifts)
-        lr = 2 * (ll - sum(_null_loglik(w) for w in windows))
-        pooled_fit = (params, origin, se)
+        params, ll, se, spread, phi = _fit_with_uncertainty(windows, shifts, start, FIT)
+        lr = 2 * (ll - sum(_null_loglik(w) for w in windows)) / phi
+        pooled_fit = (params, origin, se, spread)
         width = max(w.width for w in windows)
         columns = {"service": service} if len(key_names) > 1 else {}
-        rows.append(_row({**columns, "region": "WLD"}, params, se, origin, windows,
+        rows.append(_row({**columns, "region": "WLD"}, params, se, spread, origin, windows,
                          level=level, estimate="pooled", lr=lr, width=width))  # fmt: skip
+    borrowed = []
     for key in keys:
         base = bases[key]
         w = _window(base, key[-1], lo, hi)
@@ -692,28 +758,47 @@ def _estimate_event(
         candidate = own.get(key)
         null = _null_loglik(w)
         if candidate is not None and (candidate.excess >= own_fit_excess or pooled_fit is None):
-            init, free = _initial(w, candidate.lo, candidate.hi), ALL
-            if pooled_fit is not None:  # borrow the pooled kernel and novelty; fit the window
-                shift = (pooled_fit[1] - w.origin) / MINUTE
-                p0 = pooled_fit[0]
+            if pooled_fit is None:
+                fit = _fit_with_uncertainty([w], [0.0], _initial(w, candidate.lo, candidate.hi),
+                                            FIT)  # fmt: skip
+                params, ll, se, spread, phi = fit
+            else:  # borrow the pooled novelty and kernel shape; fit the window and kernel
+                p0, origin, _, spread = pooled_fit
+                shift = (origin - w.origin) / MINUTE
                 init = _Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor,
-                               p0.eta)  # fmt: skip
-                free = WINDOW_AND_KERNEL
-            params, ll = _fit([w], [0.0], init, free=free, restarts=1 if free == ALL else 0)
-            lr = 2 * (ll - null)
-            if lr >= min_lr:
-                se = _standard_errors(params, [w], [0.0], free)
-                rows.append(_row(columns, params, se, w.origin, [w], level=level,
+                               p0.eta, p0.shape)  # fmt: skip
+                params, ll = _fit([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
+                phi = _overdispersion(params.vector(), [w], [0.0])
+                se = _inflate(_standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
+            lr = 2 * (ll - null) / phi
+            if lr >= min_lr and params.end - params.start >= max(2.0, w.width / MINUTE):
+                rows.append(_row(columns, params, se, spread, w.origin, [w], level=level,
                                  estimate="region", lr=lr, width=w.width))  # fmt: skip
             continue
         if pooled_fit is None:
             continue
-        params, origin, se = pooled_fit
+        params, origin, se, spread = pooled_fit
         shift = (w.origin - origin) / MINUTE
         ll = _loglik(params.vector(), [w], [shift])
-        lr = 2 * (ll - null)
+        lr = 2 * (ll - null) / _overdispersion(params.vector(), [w], [shift])
         threshold = min_lr if candidate is not None else max(min_lr, 40.0)
         if lr >= threshold:
-            rows.append(_row(columns, params, se, origin, [w], level=level, estimate="pooled",
-                             lr=lr, width=w.width))  # fmt: skip
+            borrowed.append((columns, lr, w))
+    if borrowed:
+        # regions that borrow the pooled window also carry how much regions' own windows
+        # scatter around it (staggered starts and recoveries)
+        params, origin, se, spread = pooled_fit
+        own_rows = [r for r in rows if r["estimate"] == "region"]
+        scatter = (0.0, 0.0)
+        if len(own_rows) >= 3:
+            pooled_start = origin + pd.Timedelta(params.start, "min")
+            pooled_end = origin + pd.Timedelta(params.end, "min")
+            scatter = (
+                float(np.std([(r["start"] - pooled_start) / MINUTE for r in own_rows], ddof=1)),
+                float(np.std([(r["end"] - pooled_end) / MINUTE for r in own_rows], ddof=1)),
+            )
+        wide = (float(np.hypot(se[0], scatter[0])), float(np.hypot(se[1], scatter[1])), se[2])
+        for columns, lr, w in borrowed:
+            rows.append(_row(columns, params, wide, spread, origin, [w], level=level,
+                             estimate="pooled", lr=lr, width=w.width))  # fmt: skip
     return rows
