@@ -1,12 +1,14 @@
 """Benchmark outage-window estimation against its peers on simulated scenarios with truth.
 
-Draws N scenarios (default 60) from seeds starting at 10,000 (never used while developing
-the estimator: tests and examples use seeds below 100) with settings unlike the simulator's
-defaults: short (20-60 min), ~2 h and ~6 h worldwide outages, regional ones, two outages in
-one series, quiet periods; 1-minute, 5-minute and hourly bins; reporting delays of 2-10 min
-with gamma shapes 1-3 and an occasional 1-minute dead time, decays of 5-60 min, novelty
-decay, non-outage bursts of up to twice the baseline, daylight-saving changes, missing bins
-and collection gaps that hide an onset or a recovery.
+Draws N scenarios (default 60) from seeds starting at 50,000, a set never run while the
+estimator was developed (development and the calibration of its model-error term used the
+scenarios of seeds 10,000-10,023, ``--first-seed 10000``; tests and examples use seeds below
+100), with settings unlike the simulator's defaults: short (20-60 min), ~2 h and ~6 h
+worldwide outages, regional ones, two outages in one series, quiet periods; 1-minute,
+5-minute and hourly bins; reporting delays of 2-10 min with gamma shapes 1-3 and an
+occasional 1-minute dead time, decays of 5-60 min, novelty decay, non-outage bursts of up to
+twice the baseline, daylight-saving changes, missing bins and collection gaps that hide an
+onset or a recovery.
 
 Runs side by side in one process: ``estimate_outages`` (this project), the tracker-style
 ``threshold_outages`` and ``changepoint_outages`` (ruptures binary segmentation), and prints
@@ -15,7 +17,7 @@ absolute start and end errors (minutes; overall and at 1-minute bins), median re
 duration error, interval coverage and throughput. Then times ``estimate_outages`` on every
 country x 14 days at 1-minute bins.
 
-    .venv/bin/python benchmarks/duration.py [--scenarios 60] [--no-big]
+    .venv/bin/python benchmarks/duration.py [--scenarios 60] [--first-seed 50000] [--no-big]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from analysis import Collection, Gap, Noise, Outage, Reporting, Scenario, scenar
 from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
 from analysis.scoring import score_outages, summarize_scores
 
-FIRST_SEED = 10_000
+FIRST_SEED = 50_000
 BIG = ["IND", "BRA", "IDN", "NGA", "USA", "DEU", "MEX", "TUR"]
 MID = ["KEN", "ARG", "ESP", "MYS", "ZAF", "COL", "ITA", "GBR", "PER", "GHA", "SAU", "FRA"]
 SMALL = ["URY", "JAM", "NAM", "BWA", "CRI", "IRL", "NZL", "ISR", "PAN", "SVN", "LVA", "MUS"]
@@ -43,9 +45,9 @@ METHODS = {
 }
 
 
-def draw_scenario(i: int) -> tuple[Scenario, int, str]:
+def draw_scenario(i: int, first_seed: int = FIRST_SEED) -> tuple[Scenario, int, str]:
     """The i-th benchmark scenario, its seed and its kind."""
-    seed = FIRST_SEED + i
+    seed = first_seed + i
     rng = np.random.default_rng(seed)
     kind = KINDS[i % len(KINDS)]
     freq = FREQS[(i // len(KINDS)) % len(FREQS)]
@@ -120,10 +122,10 @@ def draw_scenario(i: int) -> tuple[Scenario, int, str]:
     return scenario, seed, kind
 
 
-def run(n: int) -> pd.DataFrame:
+def run(n: int, first_seed: int = FIRST_SEED) -> pd.DataFrame:
     records = []
     for i in range(n):
-        scenario, seed, kind = draw_scenario(i)
+        scenario, seed, kind = draw_scenario(i, first_seed)
         sim = simulate(scenario, seed)
         for name, method in METHODS.items():
             began = time.perf_counter()
@@ -182,8 +184,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", type=int, default=60)
     parser.add_argument("--no-big", action="store_true", help="skip the 160-region timing")
+    parser.add_argument("--first-seed", type=int, default=FIRST_SEED)
     args = parser.parse_args()
-    records = run(args.scenarios)
+    records = run(args.scenarios, args.first_seed)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print()
         print(table(records).T.to_string(float_format=lambda v: f"{v:,.3g}"))
