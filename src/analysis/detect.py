@@ -279,7 +279,9 @@ def _kernel(delay: float, decay: float, shape: float, n: int) -> np.ndarray:
     """
     t = np.arange(n + 1, dtype=float)
     a, rate, lam = shape, shape / max(delay, 1e-3), 1 / max(decay, 1e-3)
-    if rate > 1.05 * lam:
+    if a == 1.0 and abs(rate - lam) > 1e-3 * lam:  # two exponentials: elementary closed form
+        cdf = 1 - (rate * np.exp(-lam * t) - lam * np.exp(-rate * t)) / (rate - lam)
+    elif rate > 1.05 * lam:
         log_ratio = a * np.log(rate / (rate - lam))
         cdf = special.gammainc(a, rate * t) - np.exp(log_ratio - lam * t) * special.gammainc(
             a, (rate - lam) * t
@@ -306,7 +308,7 @@ class _Params:
 
     @classmethod
     def from_vector(cls, v: np.ndarray) -> _Params:
-        floor = MIN_FLOOR + (1 - MIN_FLOOR) / (1 + np.exp(-v[4]))
+        floor = MIN_FLOOR + (1 - MIN_FLOOR) * special.expit(v[4])
         return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), floor, np.exp(v[5]),
                    np.exp(v[6]))  # fmt: skip
 
@@ -330,15 +332,24 @@ MIN_FLOOR = 0.15
 # log shape
 ALL = (0, 1, 2, 3, 4, 5, 6)
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
-WINDOW_AND_KERNEL = (0, 1, 2, 3)  # the refit under the peaked kernel family
+WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3.0
 _BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
 
 
-def _shape(p: _Params, w: _Window, origin_shift: float, kernel: np.ndarray) -> np.ndarray:
-    """Excess shape per bin (amplitude 1) for window ``w``."""
+def _spectrum(kernel: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kernel's real FFT, long enough for a linear convolution over ``len(kernel)``."""
+    size = 1 << int(np.ceil(np.log2(2 * len(kernel))))
+    return np.fft.rfft(kernel, size), size
+
+
+def _shape(
+    p: _Params, w: _Window, origin_shift: float, spectrum: tuple[np.ndarray, int]
+) -> np.ndarray:
+    """Excess shape per bin (amplitude 1) for window ``w``: the outage's activity-weighted
+    indicator convolved (FFT) with the kernel whose spectrum is given."""
     u = np.arange(w.n, dtype=float) + origin_shift
     s, e = p.start, p.end
     cover = np.clip(np.minimum(u + 1, e) - np.maximum(u, s), 0, 1)
@@ -346,7 +357,8 @@ def _shape(p: _Params, w: _Window, origin_shift: float, kernel: np.ndarray) -> n
     x = w.activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
     if not x.any():
         return np.zeros(len(w.expected))
-    echo = signal.oaconvolve(x, kernel[: w.n])[: w.n]
+    kernel_fft, size = spectrum
+    echo = np.fft.irfft(np.fft.rfft(x, size) * kernel_fft, size)[: w.n]
     return np.add.reduceat(np.maximum(echo, 0), w.bin_of_minute)
 
 
@@ -388,11 +400,11 @@ def _loglik(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float
         and p.end <= n + 30
     ):
         return -np.inf
-    kernel = _kernel(p.delay, p.decay, p.shape, n)
+    spectrum = _spectrum(_kernel(p.delay, p.decay, p.shape, n))
     total = 0.0
     for w, shift in zip(windows, shifts, strict=True):
         seen = ~np.isnan(w.observed)
-        g = _shape(p, w, shift, kernel)[seen]
+        g = _shape(p, w, shift, spectrum)[seen]
         total += _profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
     return total
 
@@ -401,11 +413,11 @@ def _overdispersion(v: np.ndarray, windows: list[_Window], shifts: list[float]) 
     """Pearson chi-square per degree of freedom of the fitted model (1 when it fits as the
     negative binomial says; larger when the model is misspecified)."""
     p = _Params.from_vector(v)
-    kernel = _kernel(p.delay, p.decay, p.shape, max(w.n for w in windows))
+    spectrum = _spectrum(_kernel(p.delay, p.decay, p.shape, max(w.n for w in windows)))
     chi2, dof = 0.0, -len(v)
     for w, shift in zip(windows, shifts, strict=True):
         seen = ~np.isnan(w.observed)
-        g = _shape(p, w, shift, kernel)[seen]
+        g = _shape(p, w, shift, spectrum)[seen]
         y, b, k = w.observed[seen], w.expected[seen], w.dispersion
         a, _ = _profile_amplitude(g, y, b, k)
         mu = b + a * g
@@ -625,7 +637,7 @@ def estimate_outages(
     min_lr: float = 30.0,
     own_fit_excess: float = 300,
     pooled: bool = True,
-    max_pooled_regions: int = 20,
+    max_pooled_regions: int = 12,
     before: str | pd.Timedelta = "2h",
     after: str | pd.Timedelta = "4h",
     progress: bool = False,
@@ -779,12 +791,13 @@ def _estimate_event(
                 fit = _fit_with_uncertainty([w], [0.0], _initial(w, candidate.lo, candidate.hi),
                                             FIT)  # fmt: skip
                 params, ll, se, spread, phi = fit
-            else:  # start from the pooled fit; the kernel shape (family) stays pooled
+            else:  # refit window and kernel from the pooled fit (its novelty and family kept);
+                # the standard errors still carry the novelty parameters
                 p0, origin, _, spread = pooled_fit
                 shift = (origin - w.origin) / MINUTE
                 init = _Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor,
                                p0.eta, p0.shape)  # fmt: skip
-                params, ll = _fit([w], [0.0], init, free=FIT, restarts=0)
+                params, ll = _fit([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
                 phi = _overdispersion(params.vector(), [w], [0.0])
                 se = _inflate(_standard_errors(params, [w], [0.0], FIT), phi)
             lr = 2 * (ll - null) / phi
