@@ -41,7 +41,7 @@ that reporting process instead of thresholding the reports themselves:
    (gamma, shape 3: few reports in the first minutes) fits the same reports with an earlier
    start; the event is refitted under it and the intervals stretch to cover both fits.
 
-A window is kept when it lasts at least 2 minutes (and a bin) and its likelihood-ratio
+A window is kept when it lasts at least 2 minutes and its likelihood-ratio
 statistic against the baseline alone, divided by the Pearson overdispersion, exceeds
 ``min_lr``. Regions that borrow the pooled window get intervals widened by the scatter of
 the own-fit regions' starts and ends around it. A region with no outage has no row.
@@ -801,7 +801,7 @@ def _estimate_event(
                 phi = _overdispersion(params.vector(), [w], [0.0])
                 se = _inflate(_standard_errors(params, [w], [0.0], FIT), phi)
             lr = 2 * (ll - null) / phi
-            if lr >= min_lr and params.end - params.start >= max(2.0, w.width / MINUTE):
+            if lr >= min_lr and params.end - params.start >= 2.0:
                 rows.append(_row(columns, params, se, spread, w.origin, [w], level=level,
                                  estimate="region", lr=lr, width=w.width))  # fmt: skip
             continue

@@ -663,9 +663,11 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
         )
         engaged = info["users"] / 1e6 * act * drift  # active users (millions) x drift
         background = rep.background_rate * engaged
+        lift = np.ones(n)  # overlapping bursts do not compound: at most the highest
         for start, end, height in _burst_windows(noise, n, rng):
-            background[start:end] *= height
+            lift[start:end] = np.maximum(lift[start:end], height)
             bursts.append((region, minutes[start], minutes[min(end, n - 1)], height))
+        background = background * lift
         hit = np.zeros(n)
         for i, start, end, severity in _windows(scenario, region, rng):
             truth.append((region, start, end, severity, i))
