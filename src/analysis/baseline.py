@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.schema import bin_widths, group_keys, validate_reports
+from analysis.schema import iter_series, validate_reports
 
-__all__ = ["SeriesBaseline", "expected_reports", "series_baseline"]
+__all__ = ["SeriesBaseline", "expected_reports", "series_baseline", "series_baselines"]
 
 DAY = pd.Timedelta("1D")
 
@@ -293,19 +293,12 @@ def expected_reports(
     if not 0 <= trim < 0.5:
         raise ValueError(f"trim must be in [0, 0.5), got {trim}")
     reports = validate_reports(reports)
-    keys = group_keys(reports)
-    widths = bin_widths(reports)
+    bases = series_baselines(
+        reports, smooth=smooth, trim=trim, min_days=min_days, fallback_window=fallback_window
+    )
     parts = []
-    for key, series in reports.groupby(keys, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        width = widths.loc[key if len(key) > 1 else key[0]]
-        if pd.isna(width):
-            raise ValueError(f"series {key} has a single bin: no baseline can be built")
-        base = series_baseline(
-            series["time"], series["reports"].to_numpy(float), width,
-            zone=region_zone(key[-1]), smooth=smooth, trim=trim, min_days=min_days,
-            fallback_window=fallback_window,
-        )  # fmt: skip
+    for key, series, width in iter_series(reports):
+        base = bases[key]
         at = ((series["time"] - base.times[0]) // width).to_numpy()
         lower, upper = base.band(level)
         parts.append(
@@ -318,3 +311,24 @@ def expected_reports(
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, SeriesBaseline]:
+    """:func:`series_baseline` of every series of a valid report frame, by series key.
+
+    ``options`` are those of :func:`series_baseline`; each series' zone is its region's.
+
+    Raises
+    ------
+    ValueError
+        For a series with a single bin.
+    """
+    out = {}
+    for key, series, width in iter_series(reports):
+        if pd.isna(width):
+            raise ValueError(f"series {key} has a single bin: no baseline can be built")
+        out[key] = series_baseline(
+            series["time"], series["reports"].to_numpy(float), width,
+            zone=region_zone(key[-1]), **options,
+        )  # fmt: skip
+    return out

@@ -61,8 +61,8 @@ import pandas as pd
 from scipy import optimize, signal, special, stats
 from tqdm.auto import tqdm
 
-from analysis.baseline import SeriesBaseline, region_zone, series_baseline
-from analysis.schema import bin_widths, group_keys, validate_reports
+from analysis.baseline import SeriesBaseline, series_baselines
+from analysis.schema import group_keys, validate_reports
 
 __all__ = ["changepoint_outages", "estimate_outages", "threshold_outages"]
 
@@ -134,7 +134,7 @@ def threshold_outages(
     """
     reports = validate_reports(reports)
     rows = []
-    for key, base in _baselines(reports).items():
+    for key, base in series_baselines(reports).items():
         for a, b in _candidates(
             base, window=pd.Timedelta(window), min_ratio=min_ratio, min_excess=min_excess,
             z=z, merge_gap=pd.Timedelta(merge_gap),
@@ -181,7 +181,7 @@ def changepoint_outages(
         raise ImportError("changepoint_outages needs ruptures: pip install ruptures") from exc
     reports = validate_reports(reports)
     rows = []
-    for key, base in _baselines(reports).items():
+    for key, base in series_baselines(reports).items():
         seen = np.flatnonzero(~np.isnan(base.observed))
         if len(seen) < 4 * min_size:
             continue
@@ -207,22 +207,6 @@ def changepoint_outages(
         ]
     out = pd.DataFrame(rows, columns=[*group_keys(reports), "start", "end"])
     out["duration"] = out["end"] - out["start"]
-    return out
-
-
-def _baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, SeriesBaseline]:
-    keys = group_keys(reports)
-    widths = bin_widths(reports)
-    out = {}
-    for key, series in reports.groupby(keys, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        width = widths.loc[key if len(key) > 1 else key[0]]
-        if pd.isna(width):
-            raise ValueError(f"series {key} has a single bin: nothing to estimate")
-        out[key] = series_baseline(
-            series["time"], series["reports"].to_numpy(float), width,
-            zone=region_zone(key[-1]), **options,
-        )  # fmt: skip
     return out
 
 
@@ -694,7 +678,7 @@ def estimate_outages(
         raise ValueError(f"level must be in (0, 1), got {level}")
     reports = validate_reports(reports)
     key_names = group_keys(reports)
-    bases = _baselines(reports)
+    bases = series_baselines(reports)
     by_service: dict[str | None, list[tuple]] = {}
     for key in bases:
         by_service.setdefault(key[0] if len(key) > 1 else None, []).append(key)

@@ -20,7 +20,7 @@ bins stay missing (a gap is not a zero) and extra columns are kept as they are.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ __all__ = [
     "bin_widths",
     "describe_reports",
     "group_keys",
+    "iter_series",
     "parse_counts",
     "parse_times",
     "validate_reports",
@@ -393,6 +394,26 @@ def _expand_factory(outer: np.ndarray):
 def group_keys(df: pd.DataFrame) -> list[str]:
     """The columns that identify one series: ``["service", "region"]`` or ``["region"]``."""
     return ["service", "region"] if "service" in df.columns else ["region"]
+
+
+def iter_series(df: pd.DataFrame) -> Iterator[tuple[tuple[str, ...], pd.DataFrame, pd.Timedelta]]:
+    """Each series of a valid report frame: its key, its rows and its bin width.
+
+    The key is ``(region,)`` or ``(service, region)``; the width is ``NaT`` for a series
+    with a single bin (see :func:`bin_widths`).
+
+    Examples
+    --------
+    >>> t = pd.date_range("2017-05-03", periods=2, freq="5min", tz="UTC")
+    >>> frame = pd.DataFrame({"time": t, "region": "BRA", "reports": 1})
+    >>> [(key, str(width)) for key, _, width in iter_series(frame)]
+    [(('BRA',), '0 days 00:05:00')]
+    """
+    keys = group_keys(df)
+    widths = bin_widths(df)
+    for key, series in df.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        yield key, series, widths.loc[key if len(key) > 1 else key[0]]
 
 
 def bin_widths(df: pd.DataFrame) -> pd.Series:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.schema import ReportDataError, bin_widths, group_keys
+from analysis.schema import ReportDataError, bin_widths, group_keys, iter_series
 
 __all__ = ["aggregate_regions", "fill_gaps", "resample_reports"]
 
@@ -141,11 +141,8 @@ def fill_gaps(df: pd.DataFrame, *, value: int = 0) -> pd.DataFrame:
     if value < 0:
         raise ValueError("value must be >= 0")
     keys = group_keys(df)
-    widths = bin_widths(df)
     parts = []
-    for key, series in df.groupby(keys, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        width = widths.loc[key if len(key) > 1 else key[0]]
+    for key, series, width in iter_series(df):
         if pd.isna(width):
             parts.append(series)
             continue
