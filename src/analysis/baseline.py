@@ -20,7 +20,8 @@ Method (per series, i.e. per service and region):
    ``weak_baseline``. Where a day kind has too few days, all days are pooled.
 4. Counts around the expected rate are taken as negative binomial; its size (dispersion) is
    estimated per series by the method of moments from the residuals of bins whose smoothed
-   rate is not anomalous, and the band is its central ``level`` interval.
+   rate is not anomalous and whose expected count is 2 or more (sparse series: Poisson), and
+   the band is its central ``level`` interval.
 
 Assumptions: the daily pattern repeats (up to a day-kind effect and a daily level) and
 outages cover a minority of the days at any time of day and less than half of any day.
@@ -234,9 +235,12 @@ def _by_time_of_day(
 
 
 def _dispersion(y: np.ndarray, rate: np.ndarray, expected: np.ndarray) -> float:
-    """Negative-binomial size by moments, from bins whose smoothed rate looks normal."""
-    ok = ~np.isnan(y) & (rate < 2 * expected + 3 * np.sqrt(expected) + 1)
-    if ok.sum() < 10:
+    """Negative-binomial size by moments, from bins whose smoothed rate looks normal and whose
+    expected count is at least 2. Below that the negative binomial is Poisson for any size,
+    and in sparse series the moments would measure the baseline's coarseness instead: with
+    fewer than 100 such bins the counts are taken as Poisson (size 1000)."""
+    ok = ~np.isnan(y) & (rate < 2 * expected + 3 * np.sqrt(expected) + 1) & (expected >= 2)
+    if ok.sum() < 100:
         return 1000.0
     mu = expected[ok]
     extra = np.sum((y[ok] - mu) ** 2 - mu) / np.sum(mu**2)

@@ -43,8 +43,10 @@ that reporting process instead of thresholding the reports themselves:
 
 A window is kept when it lasts at least 2 minutes and its likelihood-ratio
 statistic against the baseline alone, divided by the Pearson overdispersion, exceeds
-``min_lr``. Regions that borrow the pooled window get intervals widened by the scatter of
-the own-fit regions' starts and ends around it. A region with no outage has no row.
+``min_lr`` (150 when its excess is under a quarter of the region's normal daily reports:
+the size of a burst of news or bots). Regions that borrow the pooled window get intervals
+widened by the scatter of the own-fit regions' starts and ends around it. A region with no
+outage has no row.
 
 Assumptions and limits: the reporting lag has no dead time that is unrelated to the outage (a
 fixed lag before any report cannot be told apart from a later start); the outage's effect is
@@ -308,6 +310,11 @@ class _Params:
 #: seeds 10,000-10,023), not on the benchmark's reported set.
 MODEL_ERROR_START = 1.0
 MODEL_ERROR_END = 0.10
+#: A window whose excess is below this share of a normal day's reports in its region must
+#: clear the stricter likelihood-ratio bar ``SMALL_EXCESS_LR``: bursts of news or bots give
+#: such small excesses; outages rarely do (set on the development scenarios).
+SMALL_EXCESS = 0.25
+SMALL_EXCESS_LR = 150.0
 #: Lowest share of the onset reporting rate that an ongoing outage settles to. Without it a
 #: short outage with a slow report tail and a long outage whose reports fade away fit the
 #: same curve, and the end is lost.
@@ -786,8 +793,11 @@ def _estimate_event(
                 se = _inflate(_standard_errors(params, [w], [0.0], FIT), phi)
             lr = 2 * (ll - null) / phi
             if lr >= min_lr and params.end - params.start >= 2.0:
-                rows.append(_row(columns, params, se, spread, w.origin, [w], level=level,
-                                 estimate="region", lr=lr, width=w.width))  # fmt: skip
+                row = _row(columns, params, se, spread, w.origin, [w], level=level,
+                           estimate="region", lr=lr, width=w.width)  # fmt: skip
+                daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
+                if row["excess_reports"] >= SMALL_EXCESS * daily or lr >= SMALL_EXCESS_LR:
+                    rows.append(row)
             continue
         if pooled_fit is None:
             continue
