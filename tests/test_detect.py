@@ -117,3 +117,17 @@ def test_score_outages_counts_false_alarms_and_misses():
     assert summary["false_alarms"] == 1
     assert summary["start_error_median_min"] == 5
     assert pd.isna(summary["start_coverage"])
+
+
+def test_small_countries_borrow_the_pooled_window():
+    regions = ("BRA", "IND", "NGA", "DEU", "USA", "LVA", "MUS", "JAM")
+    sim = simulate(scenarios.whatsapp_2017(days_before=4, regions=regions).replace(rival=None), 2)
+    found = estimate_outages(sim.reports)
+    scores = score_outages(found, sim.truth)
+    assert scores["matched"].all()
+    small = found[found["region"].isin(["LVA", "MUS", "JAM"])]
+    assert (small["estimate"] == "pooled").any()
+    # a borrowed window's interval is at least as wide as the pooled one's
+    wld = found[found["region"] == "WLD"].iloc[0]
+    for row in small[small["estimate"] == "pooled"].itertuples():
+        assert row.end_high - row.end_low >= wld["end_high"] - wld["end_low"]
