@@ -42,8 +42,6 @@ import pandas as pd
 
 from analysis.countries import iso3_codes, to_iso3
 from analysis.schema import (
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
     ReportDataError,
     parse_counts,
     parse_times,
@@ -144,7 +142,7 @@ def load_reports(
         if sep is None:
             sep = "\t" if path.suffix.lower() == ".tsv" else ","
         if fmt == "csv":
-            frame = _read_long_csv(text, source, sep)
+            frame = _read_csv(text, source, sep, first_line=1)  # columns: validate_reports
         elif fmt == "wide":
             frame = _read_wide_csv(text, source, sep, time_column)
         else:
@@ -257,22 +255,6 @@ def _read_csv(text: str, source: str, sep: str, first_line: int) -> pd.DataFrame
     frame.index = pd.RangeIndex(first_line + 1, first_line + 1 + len(frame))
     if frame.empty:
         raise ReportDataError(source, "header only: no data rows")
-    return frame
-
-
-def _read_long_csv(text: str, source: str, sep: str) -> pd.DataFrame:
-    frame = _read_csv(text, source, sep, first_line=1)
-    columns = [str(c) for c in frame.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        extra = [c for c in columns if c not in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)]
-        hints = "; ".join(f"{m!r} is missing{suggest(m, extra)}" for m in missing)
-        raise ReportDataError(
-            source,
-            f"{hints}. A long report CSV has columns {list(REQUIRED_COLUMNS)} (and optionally "
-            f"'service'); found {columns}",
-            column=missing[0],
-        )
     return frame
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.countries import unknown_region_codes
+from analysis.countries import to_iso3, unknown_region_codes
 
 __all__ = [
     "OPTIONAL_COLUMNS",
@@ -575,8 +575,6 @@ def _parse_labels(
 
 
 def _region_hint(unknown: Iterable[str]) -> str:
-    from analysis.countries import to_iso3
-
     hints = []
     for code in sorted(unknown)[:3]:
         try:
