@@ -39,8 +39,7 @@ that reporting process instead of thresholding the reports themselves:
    simulations with varied reporting processes): estimate +- z * standard error, with a floor
    of half a bin. The reporting kernel's *family* is uncertain too: a peaked noticing delay
    (gamma, shape 3: few reports in the first minutes) fits the same reports with an earlier
-   start; the event is refitted under it, the estimate is the midpoint of the two fits and
-   the intervals stretch to cover both.
+   start; the event is refitted under it and the intervals stretch to cover both fits.
 
 A window is kept when it lasts at least 2 minutes and its likelihood-ratio
 statistic against the baseline alone, divided by the Pearson overdispersion, exceeds
@@ -590,11 +589,8 @@ def _row(
     # calibrated on simulations with other kernels, novelty and noise (see the module notes)
     se_s = float(np.hypot(max(se[0], floor), MODEL_ERROR_START))
     se_e = float(np.hypot(max(se[1], floor), MODEL_ERROR_END * (p.delay + p.decay)))
-    # the two kernel families' fits bracket the truth as often from either side: report the
-    # midpoint, with an interval that covers both
-    start = origin + pd.Timedelta(p.start + spread[0] / 2, "min")
-    end = origin + pd.Timedelta(p.end + spread[1] / 2, "min")
-    half = (abs(spread[0]) / 2, abs(spread[1]) / 2)
+    start = origin + pd.Timedelta(p.start, "min")
+    end = origin + pd.Timedelta(p.end, "min")
     peak_time, peak, excess = pd.NaT, np.nan, 0.0
     tail = pd.Timedelta(p.delay + 5 * p.decay, "min")
     for w in windows:
@@ -610,10 +606,10 @@ def _row(
         "start": start.round("s"),
         "end": end.round("s"),
         "duration": end.round("s") - start.round("s"),
-        "start_low": (start - pd.Timedelta(half[0] + zq * se_s, "min")).round("s"),
-        "start_high": (start + pd.Timedelta(half[0] + zq * se_s, "min")).round("s"),
-        "end_low": (end - pd.Timedelta(half[1] + zq * se_e, "min")).round("s"),
-        "end_high": (end + pd.Timedelta(half[1] + zq * se_e, "min")).round("s"),
+        "start_low": (start + pd.Timedelta(min(0, spread[0]) - zq * se_s, "min")).round("s"),
+        "start_high": (start + pd.Timedelta(max(0, spread[0]) + zq * se_s, "min")).round("s"),
+        "end_low": (end + pd.Timedelta(min(0, spread[1]) - zq * se_e, "min")).round("s"),
+        "end_high": (end + pd.Timedelta(max(0, spread[1]) + zq * se_e, "min")).round("s"),
         "level": level,
         "peak_time": peak_time,
         "peak_reports": peak,
