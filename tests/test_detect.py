@@ -131,3 +131,13 @@ def test_small_countries_borrow_the_pooled_window():
     wld = found[found["region"] == "WLD"].iloc[0]
     for row in small[small["estimate"] == "pooled"].itertuples():
         assert row.end_high - row.end_low >= wld["end_high"] - wld["end_low"]
+
+
+def test_one_day_of_history_still_finds_the_outage_with_a_weak_baseline_flag():
+    sim = simulate(scenarios.regional(days_before=1, days_after=1, regions=("IND", "TUR")), 6)
+    found = estimate_outages(sim.reports)
+    own = found[found["region"].isin(["IND", "TUR"])]
+    assert set(own["region"]) == {"IND", "TUR"}
+    assert own["weak_baseline"].all()
+    summary = summarize_scores(score_outages(found, sim.truth))
+    assert summary["start_error_median_min"] <= 5
