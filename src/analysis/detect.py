@@ -30,7 +30,9 @@ that reporting process instead of thresholding the reports themselves:
    with its own amplitude, giving a worldwide estimate (``region = 'WLD'``,
    ``estimate = 'pooled'``). Regions too sparse for a fit of their own borrow the pooled window
    if a likelihood-ratio test of their amplitude is significant (``estimate = 'pooled'``);
-   regions with enough excess get their own fit (``estimate = 'region'``).
+   regions with enough excess get their own fit (``estimate = 'region'``), whose start is
+   then shrunk towards the pooled start by empirical Bayes (an outage starts nearly at once
+   everywhere; a region with precise data keeps its own start).
 5. **Uncertainty.** Intervals at ``level`` come from the observed information (the numerical
    Hessian of the profile log-likelihood, including the kernel's parameters), inflated by the
    square root of the Pearson chi-square per degree of freedom where the model fits worse
@@ -619,6 +621,11 @@ def _row(
         "decay_min": p.decay,
         "lr_stat": lr,
         "weak_baseline": any(w.weak for w in windows),
+        # for the shrinkage of starts (dropped from the output): the statistical standard
+        # error, the fit's own start and the kernel-family envelope around it, in minutes
+        "_start_se": max(se[0], floor),
+        "_start_fit": start,
+        "_start_envelope": (min(0, spread[0]), max(0, spread[0])),
     }
 
 
@@ -713,7 +720,7 @@ def estimate_outages(
             )  # fmt: skip
         bar.update(len(keys))
     bar.close()
-    out = pd.DataFrame(rows, columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
     return out.sort_values([*key_names, "start"], ignore_index=True)
 
 
@@ -731,6 +738,35 @@ def _events(candidates: list[_Candidate], pad: pd.Timedelta) -> list[list[_Candi
         else:
             events.append([c])
     return events
+
+
+def _shrink_towards_pooled(rows: list[dict], pooled_start: pd.Timestamp, level: float) -> None:
+    """Empirical-Bayes shrinkage of regions' own starts towards the pooled start.
+
+    An outage starts nearly at once everywhere, so each region's fitted start ``x_i``
+    (statistical standard error ``s_i``) moves to ``pooled + w_i (x_i - pooled)`` with
+    ``w_i = t2 / (t2 + s_i**2)``, where ``t2``, the spread of the regions' true starts around
+    the pooled one, is estimated by moments. Its interval is rebuilt around the new estimate
+    from the shrunk statistical error ``sqrt(w_i) s_i``, the model error and the kernel-family
+    envelope (neither of which pooling reduces). A region whose own data are precise keeps
+    its own start. Ends are left alone: recoveries are staggered.
+    """
+    own = [r for r in rows if r["estimate"] == "region"]
+    if len(own) < 3:
+        return
+    zq = stats.norm.ppf(0.5 + level / 2)
+    d = np.array([(r["_start_fit"] - pooled_start) / MINUTE for r in own])
+    v = np.array([r["_start_se"] ** 2 for r in own])
+    t2 = max(float(np.var(d, ddof=1) - v.mean()), 0.0)
+    for r, di, vi in zip(own, d, v, strict=True):
+        w = t2 / (t2 + vi)
+        centre = pooled_start + pd.Timedelta(w * di, "min")
+        half = zq * np.hypot(np.sqrt(w * vi), MODEL_ERROR_START)
+        low, high = r["_start_envelope"]
+        r["start"] = centre.round("s")
+        r["start_low"] = (centre + pd.Timedelta(low - half, "min")).round("s")
+        r["start_high"] = (centre + pd.Timedelta(high + half, "min")).round("s")
+        r["duration"] = r["end"] - r["start"]
 
 
 def _estimate_event(
@@ -812,6 +848,9 @@ def _estimate_event(
         threshold = min_lr if candidate is not None else BORROWED_LR
         if lr >= threshold:
             borrowed.append((columns, lr, w))
+    if pooled_fit is not None:
+        pooled_start = pooled_fit[1] + pd.Timedelta(pooled_fit[0].start, "min")
+        _shrink_towards_pooled(rows, pooled_start, level)
     if borrowed:
         # regions that borrow the pooled window also carry how much regions' own windows
         # scatter around it (staggered starts and recoveries)
