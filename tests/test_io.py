@@ -420,6 +420,38 @@ BAD = [
         ReportDataError,
         ["Mars/Base"],
     ),
+    (
+        "NaT and now as times",
+        "nat.csv",
+        HEADER + "NaT,BRA,1\nnow,BRA,2\n",
+        {},
+        ReportDataError,
+        ["unparseable", "line 2", "line 3"],
+    ),
+    (
+        "date-only times need tz",
+        "day.csv",
+        HEADER + "2017-05-03,BRA,1\n2017-05-04,BRA,2\n",
+        {},
+        ReportDataError,
+        ["naive", "line 2"],
+    ),
+    (
+        "IODA time out of range",
+        "far.json",
+        json.dumps([{**IODA[0], "from": 10**15}]),
+        {},
+        ReportDataError,
+        ["outside the supported range", "series 0"],
+    ),
+    (
+        "IODA datasource on some series only",
+        "ds.json",
+        json.dumps([{**IODA[0], "datasource": "gtr"}, IODA[1]]),
+        {},
+        ReportDataError,
+        ["lack 'datasource'", "[1]"],
+    ),
     ("missing path", "does-not-exist.csv", None, {}, FileNotFoundError, ["no such file"]),
     ("directory", "folder", "DIR", {}, IsADirectoryError, ["is a directory"]),
 ]
@@ -467,3 +499,13 @@ def test_unknown_format_name(write):
     path = write("r.csv", HEADER + GOOD_ROW)
     with pytest.raises(ValueError, match="format must be"):
         load_reports(path, format="xlsx")
+
+
+def test_date_only_times_are_local_dates(write):
+    path = write("trends_day.csv", "Category: All categories\n\nDay,whatsapp: (Brazil)\n"
+                 "2017-05-03,10\n2017-05-04,<1\n")  # fmt: skip
+    df = load_reports(path, tz="America/Sao_Paulo")
+    assert df["time"].tolist() == [
+        pd.Timestamp("2017-05-03T03:00Z"),
+        pd.Timestamp("2017-05-04T03:00Z"),
+    ]

@@ -136,3 +136,21 @@ def test_freq_resolves_a_very_gappy_series():
     assert len(validate_reports(raw, freq="1min")) == 3
     with pytest.raises(ReportDataError, match="freq 0 days 00:02:00"):
         validate_reports(raw, freq="2min")
+
+
+def test_missing_timestamps_in_datetime_columns_are_refused():
+    t = pd.date_range("2017-05-03 20:00", periods=3, freq="5min", tz="UTC")
+    raw = pd.DataFrame({"time": [t[0], pd.NaT, t[2]], "region": "BRA", "reports": [1, 2, 3]})
+    with pytest.raises(ReportDataError, match=r"missing timestamps.*row 1"):
+        validate_reports(raw)
+
+
+def test_non_positive_freq_and_non_text_regions_are_refused():
+    frame = make_frame(regions=("BRA",), periods=3)
+    with pytest.raises(ValueError, match="positive"):
+        validate_reports(frame, freq="0s")
+    with pytest.raises(ValueError, match="positive"):
+        validate_reports(frame, freq="-5min")
+    odd = frame.assign(region=[["BRA"]] * 3)
+    with pytest.raises(ReportDataError, match="region values must be text"):
+        validate_reports(odd)

@@ -415,6 +415,14 @@ def _read_ioda(path: Path) -> pd.DataFrame:
         ) from exc
     series = _ioda_series(doc, source)
     datasources = {s.get("datasource") for s in series}
+    if len(datasources) > 1 and None in datasources:
+        lacking = [i for i, s in enumerate(series) if s.get("datasource") is None]
+        raise ReportDataError(
+            source,
+            f"series {lacking[:5]} lack 'datasource' while others have one: the "
+            "service of their values is unknown",
+            column="datasource",
+        )
     parts = []
     for i, s in enumerate(series):
         lacking = [k for k in ("entityCode", "from", "step", "values") if k not in s]
@@ -446,7 +454,14 @@ def _read_ioda(path: Path) -> pd.DataFrame:
                 f"from={start!r}, step={step!r}",
                 column="step",
             )
-        times = pd.to_datetime(start + step * np.arange(len(values)), unit="s", utc=True)
+        try:
+            times = pd.to_datetime(start + step * np.arange(len(values)), unit="s", utc=True)
+        except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime) as exc:
+            raise ReportDataError(
+                source,
+                f"series {i}: 'from' and 'step' give times outside the supported range ({exc})",
+                column="from",
+            ) from None
         part = pd.DataFrame(
             {"time": times, "region": region, "reports": np.array(values, dtype=object)},
             index=[f"series {i} value {j}" for j in range(len(values))],

@@ -45,7 +45,9 @@ OPTIONAL_COLUMNS: tuple[str, ...] = ("service",)
 #: How many offending rows an error message shows.
 MAX_SHOWN = 5
 _INT64_MAX = np.iinfo(np.int64).max
-_OFFSET_RE = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$"
+# a UTC offset after a time of day ("T20:00Z", " 20:00:00+02:00"); a date alone has none
+_OFFSET_RE = r"[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)\s*$"
+_UNPARSEABLE = "unparseable timestamps (expected ISO 8601, e.g. 2017-05-03T20:00Z)"
 _NAIVE = (
     "naive timestamps (no time zone); pass tz='UTC' or the zone they were recorded in, "
     "or write them with an offset such as 'Z' or '+00:00'"
@@ -191,6 +193,12 @@ def parse_times(
     """
     frame = values.to_frame(column) if frame is None else frame
     show = list(show) if show is not None else [column]
+    missing = values.isna().to_numpy().copy()  # pandas may hand back a read-only view
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        missing |= (values.astype(str).str.strip() == "").to_numpy()
+    if missing.any():
+        raise_rows(source, "missing timestamps", frame, missing, column=column, show=show,
+                   row_name=row_name)  # fmt: skip
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(values.dtype):
@@ -205,18 +213,12 @@ def parse_times(
                 row_name=row_name,
             )
         return _localize(values, tz, source=source, column=column, frame=frame, row_name=row_name)
-    missing = values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
-    if missing.any():
-        raise_rows(
-            source,
-            "missing timestamps",
-            frame,
-            missing,
-            column=column,
-            show=show,
-            row_name=row_name,
-        )
     text = values.astype(str).str.strip()
+    # ISO 8601 starts with the year; this also refuses words pandas would read ("now", "NaT")
+    not_iso = ~text.str.match(r"[+-]?\d{4}-\d{2}").to_numpy()
+    if not_iso.any():
+        raise_rows(source, _UNPARSEABLE, frame, not_iso, column=column, show=show,
+                   row_name=row_name)  # fmt: skip
     try:
         parsed = pd.to_datetime(text, format="ISO8601")
     except (ValueError, TypeError, OverflowError):
@@ -235,7 +237,7 @@ def parse_times(
     if bad.any():
         raise_rows(
             source,
-            "unparseable timestamps (expected ISO 8601, e.g. 2017-05-03T20:00Z)",
+            _UNPARSEABLE,
             frame,
             bad,
             column=column,
@@ -498,6 +500,8 @@ def validate_reports(
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{source}: expected a pandas DataFrame, got {type(df).__name__}")
+    if freq is not None and pd.Timedelta(freq) <= pd.Timedelta(0):
+        raise ValueError(f"freq must be a positive duration, got {freq!r}")
     columns = [str(c) for c in df.columns]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
@@ -560,7 +564,12 @@ def _parse_labels(
 ) -> pd.Series:
     values = df[column]
     # check the distinct labels only: a report frame has few regions and many rows
-    labels = pd.Series(pd.unique(values), dtype=object)
+    try:
+        labels = pd.Series(pd.unique(values), dtype=object)
+    except TypeError:  # lists, dicts ... in the cells
+        odd = values.map(lambda v: not isinstance(v, str | float | int) or isinstance(v, bool))
+        raise_rows(source, f"{column} values must be text", df, odd.to_numpy(bool),
+                   column=column, show=show, row_name=row_name)  # fmt: skip
     text = labels.astype("str")
     for problem, bad in (
         (f"missing {column} values", labels.isna() | (text.str.strip() == "")),
