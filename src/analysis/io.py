@@ -34,6 +34,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -487,6 +488,21 @@ def reference_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
+#: Columns of ``events.csv``.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "service", "start_utc", "end_utc", "start_utc_low", "start_utc_high", "duration_min",
+    "scope", "reported", "source",
+)  # fmt: skip
+
+
+def _require_columns(frame: pd.DataFrame, required: Collection[str], source: str) -> None:
+    """Refuse a reference table that lacks a column, suggesting a near miss."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        hint = suggest(missing[0], [c for c in frame.columns if c not in required])
+        raise ReportDataError(source, f"missing columns {missing}{hint}", column=missing[0])
+
+
 def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """The catalogue of real outages (``data/reference/events.csv``).
 
@@ -513,22 +529,8 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     path = reference_dir() / "events.csv" if path is None else Path(path)
     _check_path(path)
     source = str(path)
-    frame = pd.read_csv(io.StringIO(_read_text(path)), dtype=str, keep_default_na=False)
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
-    required = [
-        "service",
-        "start_utc",
-        "end_utc",
-        "start_utc_low",
-        "start_utc_high",
-        "duration_min",
-        "scope",
-        "reported",
-        "source",
-    ]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise ReportDataError(source, f"missing columns {missing}", column=missing[0])
+    frame = _read_csv(_read_text(path), source, ",", first_line=1)
+    _require_columns(frame, EVENT_COLUMNS, source)
     for column in ("start_utc", "start_utc_low", "start_utc_high"):
         frame[column] = parse_times(
             frame[column],
@@ -559,12 +561,8 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     frame["duration_min"] = duration
     before = (frame["end_utc"] < frame["start_utc"]).fillna(False).to_numpy(dtype=bool)
     if before.any():
-        raise ReportDataError(
-            source,
-            "end before start",
-            column="end_utc",
-            rows=[f"line {i}" for i in frame.index[before]],
-        )
+        raise_rows(source, "end before start", frame, before, column="end_utc",
+                   show=["service", "start_utc", "end_utc"], row_name="line")  # fmt: skip
     return frame.reset_index(drop=True)
 
 
@@ -640,10 +638,7 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     _check_path(path)
     source = str(path)
     frame = _read_csv(_read_text(path), source, ",", first_line=1)
-    missing = [c for c in COUNTRY_COLUMNS if c not in frame.columns]
-    if missing:
-        hint = suggest(missing[0], [c for c in frame.columns if c not in COUNTRY_COLUMNS])
-        raise ReportDataError(source, f"missing columns {missing}{hint}", column=missing[0])
+    _require_columns(frame, COUNTRY_COLUMNS, source)
 
     def refuse(column: str, problem: str, mask: pd.Series) -> None:
         raise_rows(source, problem, frame, mask, column=column, show=[column], row_name="line")
