@@ -14,7 +14,8 @@ Runs side by side in one process: ``estimate_outages`` (this project), the track
 ``threshold_outages`` and ``changepoint_outages`` (ruptures binary segmentation), and prints
 per method: recall, precision, false alarms on quiet series, median and 90th-percentile
 absolute start and end errors (minutes; overall and at 1-minute bins), median relative
-duration error, interval coverage and throughput. Then times ``estimate_outages`` on every
+duration error, interval coverage and throughput, and the errors of an oracle that knows
+the true reporting kernel (a bound). Then times ``estimate_outages`` on every
 country x 14 days at 1-minute bins.
 
     .venv/bin/python benchmarks/duration.py [--scenarios 60] [--first-seed 50000] [--no-big]
@@ -29,7 +30,17 @@ import numpy as np
 import pandas as pd
 
 from analysis import Collection, Gap, Noise, Outage, Reporting, Scenario, scenarios, simulate
-from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
+from analysis.baseline import series_baselines
+from analysis.detect import (
+    MIN_FLOOR,
+    MINUTE,
+    _fit,
+    _Params,
+    _window,
+    changepoint_outages,
+    estimate_outages,
+    threshold_outages,
+)
 from analysis.scoring import score_outages, summarize_scores
 
 FIRST_SEED = 50_000
@@ -122,8 +133,27 @@ def draw_scenario(i: int, first_seed: int = FIRST_SEED) -> tuple[Scenario, int, 
     return scenario, seed, kind
 
 
-def run(n: int, first_seed: int = FIRST_SEED) -> pd.DataFrame:
-    records = []
+def oracle_errors(scenario: Scenario, sim) -> pd.DataFrame:
+    """Start and end errors (minutes) of an oracle that knows the true reporting kernel and
+    novelty and fits only each region's start, end and amplitude (from one region's data):
+    a bound on what any estimator of this model can do with the same reports."""
+    bases = {key[-1]: base for key, base in series_baselines(sim.reports).items()}
+    r = scenario.reporting
+    rows = []
+    for t in sim.truth.itertuples():
+        w = _window(bases[t.region], t.region, t.start - pd.Timedelta("2h"),
+                    t.end + pd.Timedelta("4h"))  # fmt: skip
+        s, e = (t.start - w.origin) / MINUTE, (t.end - w.origin) / MINUTE
+        true = _Params(s, e, (r.delay + r.dead_time) / MINUTE, r.decay / MINUTE,
+                       max(r.novelty_floor, MIN_FLOOR + 1e-3), r.novelty_decay / MINUTE,
+                       r.delay_shape)  # fmt: skip
+        fit, _ = _fit([w], [0.0], true, free=(0, 1))
+        rows.append({"start_error_min": fit.start - s, "end_error_min": fit.end - e})
+    return pd.DataFrame(rows)
+
+
+def run(n: int, first_seed: int = FIRST_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    records, oracle = [], []
     for i in range(n):
         scenario, seed, kind = draw_scenario(i, first_seed)
         sim = simulate(scenario, seed)
@@ -135,9 +165,11 @@ def run(n: int, first_seed: int = FIRST_SEED) -> pd.DataFrame:
             records.append({"scenario": i, "kind": kind, "freq": scenario.freq,
                             "method": name, "seconds": seconds, "points": len(sim.reports),
                             "scores": scores})  # fmt: skip
+        if scenario.freq == "1min" and len(sim.truth):
+            oracle.append(oracle_errors(scenario, sim))
         print(f"scenario {i + 1:>3}/{n}: {kind:<8} {scenario.freq:>5}, {len(sim.reports):,} rows",
               flush=True)  # fmt: skip
-    return pd.DataFrame(records)
+    return pd.DataFrame(records), pd.concat(oracle, ignore_index=True)
 
 
 def table(records: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +218,7 @@ def main() -> None:
     parser.add_argument("--no-big", action="store_true", help="skip the 160-region timing")
     parser.add_argument("--first-seed", type=int, default=FIRST_SEED)
     args = parser.parse_args()
-    records = run(args.scenarios, args.first_seed)
+    records, oracle = run(args.scenarios, args.first_seed)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print()
         print(table(records).T.to_string(float_format=lambda v: f"{v:,.3g}"))
@@ -197,6 +229,10 @@ def main() -> None:
         print(f"  {kind:<9} recall {s['recall']:.2f}  precision {s['precision']:.2f}  "
               f"start/end median {s['start_error_median_min']:.1f}/{s['end_error_median_min']:.1f}"
               f" min  coverage {s['start_coverage']:.2f}/{s['end_coverage']:.2f}")  # fmt: skip
+    start, end = (oracle[c].abs().median() for c in ["start_error_min", "end_error_min"])
+    print(f"\noracle (true kernel and novelty known; start, end, amplitude fitted) at 1-min "
+          f"bins: median start / end error {start:.1f} / {end:.1f} min over {len(oracle)} "
+          "windows")  # fmt: skip
     if not args.no_big:
         big_run()
 

@@ -48,8 +48,8 @@ from tqdm.auto import tqdm
 
 from analysis.activity import activity
 from analysis.countries import iso3_codes
-from analysis.io import load_countries
 from analysis.schema import validate_reports
+from analysis.users import service_users
 
 __all__ = [
     "Collection",
@@ -66,17 +66,6 @@ __all__ = [
 ]
 
 MINUTE = pd.Timedelta("1min")
-#: Default penetration of the service among internet users, by market (an assumption used
-#: where no published figure exists; see ``region_inputs``).
-DEFAULT_PENETRATION: Mapping[str, float] = {"developing": 0.55, "developed": 0.30}
-#: Markets where another messenger leads (WeChat, LINE, KakaoTalk, Zalo, Telegram), given a
-#: low default penetration of 5% of internet users: an assumption of the simulator, so that the
-#: service's users sit where it is the usual messenger (no published per-country figure found).
-OTHER_MESSENGER_LEADS: Mapping[str, str] = {
-    "CHN": "WeChat", "JPN": "LINE", "KOR": "KakaoTalk", "TWN": "LINE", "THA": "LINE",
-    "VNM": "Zalo", "IRN": "Telegram", "PRK": "none (no public internet)",
-}  # fmt: skip
-OTHER_MESSENGER_PENETRATION = 0.05
 #: Default reliance by market (an assumption: the service replaces costly SMS and calls in
 #: developing markets, so an outage there prompts more reports and more switching).
 DEFAULT_RELIANCE: Mapping[str, float] = {"developing": 1.5, "developed": 1.0}
@@ -325,7 +314,7 @@ class Scenario:
         1.2e9 monthly WhatsApp users in May 2017).
     penetration : mapping of str to float
         Share (0-1) of internet users using the service, per region, overriding the default
-        (the published figure, else :data:`DEFAULT_PENETRATION` by market).
+        (the published figure, else :data:`~analysis.users.DEFAULT_PENETRATION` by market).
     users : mapping of str to float
         Users per region, overriding everything above for those regions.
     reliance : mapping of str to float
@@ -440,12 +429,10 @@ class Simulation:
 def region_inputs(scenario: Scenario, countries: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-region parameters of a scenario, derived from the country table.
 
-    ``users = internet users x penetration``, where penetration is the scenario's override,
-    else the published WhatsApp figure of the table (``whatsapp_penetration``, whatever its
-    definition), else 5% where another messenger leads (:data:`OTHER_MESSENGER_LEADS`), else
-    :data:`DEFAULT_PENETRATION` by market; ``users`` overrides replace the
-    product; with ``users_total`` every region is then scaled by one factor (penetration
-    capped at 1). Reliance is the scenario's override, else ``reliance_by_market``.
+    Users come from :func:`~analysis.users.service_users` (internet users x penetration:
+    the scenario's override, else the published figure, else an assumption by market), with
+    the scenario's ``users`` overrides and ``users_total`` scaling. Reliance is the
+    scenario's override, else ``reliance_by_market``.
 
     Returns
     -------
@@ -459,68 +446,16 @@ def region_inputs(scenario: Scenario, countries: pd.DataFrame | None = None) -> 
     ValueError
         For a region missing from the table, or lacking what the users need.
     """
-    table = load_countries() if countries is None else countries
-    table = table.set_index("iso3")
-    regions = list(scenario.regions) if scenario.regions is not None else list(table.index)
-    absent = sorted(set(regions) - set(table.index) - set(scenario.users))
-    if absent:
-        raise ValueError(f"regions not in the country table (pass users= for them): {absent}")
-    rows = table.reindex(regions)
-    out = pd.DataFrame(index=pd.Index(regions, name="region"))
-    for column in ("name", "continent", "market", "income_group", "timezone", "population"):
-        out[column] = rows[column]
-    out["internet_users"] = rows["internet_users"].astype("float64")
-    published = rows["whatsapp_penetration"].astype("float64") / 100
-    default = rows["market"].map(DEFAULT_PENETRATION).astype("float64")
-    other = out.index.isin(list(OTHER_MESSENGER_LEADS))
-    default = default.mask(other, OTHER_MESSENGER_PENETRATION)
-    override = pd.Series(scenario.penetration, dtype="float64").reindex(out.index)
-    out["penetration"] = override.fillna(published).fillna(default)
-    out["penetration_source"] = np.select(
-        [override.notna(), published.notna(), other, default.notna()],
-        ["scenario", "published", "assumed: another messenger leads", "assumed by market"],
-        "none",
-    )
-    users = out["internet_users"] * out["penetration"]
-    explicit = pd.Series(scenario.users, dtype="float64").reindex(out.index)
-    users = explicit.fillna(users)
-    lacking = users.index[users.isna()].tolist()
-    if lacking:
-        raise ValueError(
-            f"cannot derive users for {lacking}: the country table lacks population, internet "
-            "share or market; pass users= or penetration= for them"
-        )
-    if scenario.users_total is not None:
-        users = _scale_users(users, out["internet_users"], explicit, scenario.users_total)
-    out["users"] = users
-    out["penetration"] = (users / out["internet_users"]).where(explicit.isna(), np.nan)
+    out = service_users(
+        scenario.regions, countries, penetration=scenario.penetration, users=scenario.users,
+        users_total=scenario.users_total,
+    ).drop(columns=["users_low", "users_high"])  # fmt: skip
     reliance = pd.Series(scenario.reliance, dtype="float64").reindex(out.index)
     by_market = out["market"].map(dict(scenario.reliance_by_market)).astype("float64")
     out["reliance"] = reliance.fillna(by_market).fillna(1.0)
     out["timezone"] = out["timezone"].fillna("UTC")
     out["background_per_min"] = out["users"] / 1e6 * scenario.reporting.background_rate
     return out
-
-
-def _scale_users(
-    users: pd.Series, internet: pd.Series, explicit: pd.Series, total: float
-) -> pd.Series:
-    """Scale derived users by one factor to reach ``total``, capping at the internet users."""
-    fixed = explicit.notna()
-    free = users[~fixed]
-    target = total - users[fixed].sum()
-    cap = internet[~fixed].fillna(np.inf)
-    if target <= 0 or cap.sum() < target:
-        raise ValueError(f"users_total={total:.4g} cannot be reached with these regions")
-    scaled = free.copy()
-    for _ in range(50):  # a few rounds: regions at their cap stop growing
-        capped = scaled >= cap
-        room = target - scaled[capped].sum()
-        factor = room / scaled[~capped].sum()
-        scaled = (scaled.where(capped, scaled * factor)).clip(upper=cap)
-        if abs(scaled.sum() - target) <= 1e-9 * target:
-            break
-    return pd.concat([scaled, users[fixed]]).reindex(users.index)
 
 
 def reporting_kernel(
