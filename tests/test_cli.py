@@ -84,3 +84,22 @@ def test_detect_bad_file_exits_1(write, capsys):
     path = write("bad.csv", "time,region,reports\n2017-05-03T20:00Z,BRA,x\n")
     assert main(["detect", str(path)]) == 1
     assert "non-numeric" in capsys.readouterr().err
+
+
+def test_impact_prints_regions_world_and_markets(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert main(["simulate", "--scenario", "whatsapp_2017", "--seed", "4", "--freq", "15min",
+                 "--days-before", "3", "--regions", "BRA,IND,NGA,DEU,USA,FRA,GBR,MEX",
+                 "--out", str(out), "--quiet"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["impact", str(out / "reports.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "impact in 8 regions" in text
+    assert "Outage 2017-05-03 " in text
+    assert "reliance_index" in text
+    assert "excess_per_million_users" in text
+    assert main(["impact", str(out / "reports.csv"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {r["region"] for r in doc["regions"]} == {"BRA", "IND", "NGA", "DEU", "USA", "FRA",
+                                                      "GBR", "MEX"}  # fmt: skip
+    assert {m["metric"] for m in doc["markets"]} >= {"reliance_index"}

@@ -16,7 +16,9 @@ from analysis import scenarios
 from analysis.baseline import expected_reports
 from analysis.countries import iso3_codes, to_iso3
 from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
+from analysis.impact import CostModel, WorldImpact, regional_impact, summarize_impact
 from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
+from analysis.reliance import MarketComparison, compare_markets, compare_metrics
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
 from analysis.scoring import score_outages, summarize_scores
 from analysis.simulate import (
@@ -35,7 +37,9 @@ from analysis.transform import aggregate_regions, fill_gaps, resample_reports
 __all__ = [
     "FORMATS",
     "Collection",
+    "CostModel",
     "Gap",
+    "MarketComparison",
     "Noise",
     "Outage",
     "ReportDataError",
@@ -43,9 +47,12 @@ __all__ = [
     "Rival",
     "Scenario",
     "Simulation",
+    "WorldImpact",
     "aggregate_regions",
     "bin_widths",
     "changepoint_outages",
+    "compare_markets",
+    "compare_metrics",
     "describe_reports",
     "estimate_outages",
     "expected_reports",
@@ -54,11 +61,13 @@ __all__ = [
     "load_countries",
     "load_events",
     "load_reports",
+    "regional_impact",
     "resample_reports",
     "scenarios",
     "score_outages",
     "simulate",
     "sniff_format",
+    "summarize_impact",
     "summarize_scores",
     "threshold_outages",
     "to_iso3",

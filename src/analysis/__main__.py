@@ -105,30 +105,27 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plain_records(table: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: times as ISO 8601, durations in minutes, NaN as null."""
+    table = table.copy()
+    for column in table.columns:
+        if isinstance(table[column].dtype, pd.DatetimeTZDtype):
+            table[column] = table[column].map(lambda t: None if pd.isna(t) else t.isoformat())
+        elif pd.api.types.is_timedelta64_dtype(table[column]):
+            table[column] = table[column].dt.total_seconds() / 60
+    table = table.rename(columns={"duration": "duration_min"}).astype(object)
+    return table.where(table.notna(), None).to_dict(orient="records")
+
+
 def _detect(args: argparse.Namespace) -> int:
     from analysis.detect import estimate_outages
 
     reports = _load(args)
     windows = estimate_outages(reports, level=args.level, progress=not args.json)
     if args.json:
-        table = windows.copy()
-        for column in table.columns:
-            if isinstance(table[column].dtype, pd.DatetimeTZDtype):
-                table[column] = table[column].map(lambda t: None if pd.isna(t) else t.isoformat())
-            elif pd.api.types.is_timedelta64_dtype(table[column]):
-                table[column] = table[column].dt.total_seconds() / 60
-        table = table.rename(columns={"duration": "duration_min"})
-        print(
-            json.dumps(
-                {
-                    "file": str(args.file),
-                    "level": args.level,
-                    "windows": table.to_dict(orient="records"),
-                },
-                indent=2,
-                default=float,
-            )
-        )
+        records = _plain_records(windows)
+        print(json.dumps({"file": str(args.file), "level": args.level, "windows": records},
+                         indent=2, default=float))  # fmt: skip
         return 0
     if windows.empty:
         print(f"{args.file}: no outage found")
@@ -153,6 +150,53 @@ def _detect(args: argparse.Namespace) -> int:
     print(f"{args.file}: {len(windows)} outage windows (UTC; ranges are "
           f"{args.level:.0%} intervals)")  # fmt: skip
     print(shown[columns].to_string(index=False))
+    return 0
+
+
+def _impact(args: argparse.Namespace) -> int:
+    from analysis.detect import estimate_outages
+    from analysis.impact import regional_impact, resolve_services, summarize_impact
+    from analysis.reliance import compare_metrics
+
+    reports = _load(args)
+    try:
+        service, _ = resolve_services(reports, args.service, args.rival)
+    except ValueError as exc:
+        raise ReportDataError(str(args.file), str(exc)) from exc
+    main = reports if service is None else reports[reports["service"] == service]
+    windows = estimate_outages(main, level=args.level, progress=not args.json)
+    if windows.empty:
+        print(f"{args.file}: no outage found")
+        return 0
+    impact = regional_impact(reports, windows, service=service, rival=args.rival,
+                             users_total=args.users_total, level=args.level)  # fmt: skip
+    world = summarize_impact(impact, windows)
+    metrics = ["excess_per_million_users", "reliance_index", "excess_ratio"]
+    comparison = compare_metrics(impact.drop_duplicates("region"), metrics, seed=args.seed)
+    if args.json:
+        summary = world.to_frame().reset_index(names="quantity")
+        print(json.dumps({
+            "file": str(args.file), "level": args.level,
+            "regions": _plain_records(impact), "world": _plain_records(summary),
+            "markets": _plain_records(comparison.reset_index(names="metric")),
+        }, indent=2, default=str))  # fmt: skip
+        return 0
+    columns = ["region", "continent", "market", "duration", "excess_reports",
+               "excess_per_million_users", "awake_share", "reliance_index", "user_hours_lost",
+               "rival_uplift", "cost_usd"]  # fmt: skip
+    shown = impact.sort_values("user_hours_lost", ascending=False)[columns].assign(
+        duration=lambda t: t["duration"].map(lambda d: f"{int(d / pd.Timedelta('1min'))}min")
+    )
+    print(f"{args.file}: impact in {len(impact)} regions (intervals at {args.level:.0%})")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    print()
+    print(world)
+    print()
+    print("Developing vs developed (naive per-user figure, activity-adjusted, relative to "
+          "normal volume):")  # fmt: skip
+    keep = ["n", "n_reference", "ratio", "ratio_low", "ratio_high", "mannwhitney_p",
+            "permutation_p", "cliffs_delta"]  # fmt: skip
+    print(comparison[keep].to_string(float_format=lambda v: f"{v:.3g}"))
     return 0
 
 
@@ -206,6 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(detect)
     detect.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
     detect.set_defaults(run=_detect)
+    impact = steps.add_parser(
+        "impact", help="regional impact of the outages found, and the market comparison"
+    )
+    _add_input(impact)
+    impact.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    impact.add_argument("--service", help="service whose outage is measured (if several)")
+    impact.add_argument("--rival", default="telegram", help="rival service (default telegram)")
+    impact.add_argument(
+        "--users-total",
+        type=float,
+        help="scale users to this world total (e.g. 1.2e9 for May 2017)",
+    )
+    impact.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    impact.set_defaults(run=_impact)
     sim = steps.add_parser("simulate", help="simulate report series with ground truth")
     sim.add_argument(
         "--scenario",

@@ -75,7 +75,7 @@ MINUTE = pd.Timedelta("1min")
 WINDOW_COLUMNS = [
     "region", "start", "end", "duration", "start_low", "start_high", "end_low", "end_high",
     "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay_min",
-    "decay_min", "lr_stat", "weak_baseline",
+    "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline",
 ]  # fmt: skip
 
 
@@ -619,6 +619,8 @@ def _row(
         "estimate": estimate,
         "delay_min": p.delay,
         "decay_min": p.decay,
+        "novelty_floor": p.floor,
+        "novelty_decay_min": p.eta,
         "lr_stat": lr,
         "weak_baseline": any(w.weak for w in windows),
         # for the shrinkage of starts (dropped from the output): the statistical standard
@@ -681,7 +683,9 @@ def estimate_outages(
         ``level``, ``peak_time``, ``peak_reports``, ``excess_reports`` (observed minus
         expected from start to the end of the report tail), ``estimate`` (``'region'``: own
         fit; ``'pooled'``: the event's pooled window), ``delay_min``, ``decay_min`` (fitted
-        reporting kernel, minutes), ``lr_stat`` and ``weak_baseline``. No row for a region
+        reporting kernel, minutes), ``novelty_floor`` and ``novelty_decay_min`` (reports
+        settle from the onset rate towards this share of it, with this time constant in
+        minutes), ``lr_stat`` and ``weak_baseline``. No row for a region
         without an outage.
 
     Examples

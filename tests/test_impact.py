@@ -1,0 +1,154 @@
+"""Regional impact: excess reports, per-user figures, users, rival uplift, cost, summary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import Reporting, estimate_outages, regional_impact, scenarios, simulate
+from analysis.impact import AWAKE_HOURS_PER_DAY, IMPACT_COLUMNS, CostModel, summarize_impact
+from analysis.io import load_countries
+
+REGIONS = ("BRA", "IND", "DEU", "USA", "NGA", "IDN")
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(scenarios.whatsapp_2017(days_before=4, freq="5min", regions=REGIONS), seed=5)
+
+
+@pytest.fixture(scope="module")
+def impact(sim):
+    return regional_impact(sim.reports, sim.truth, users=sim.inputs["users"])
+
+
+def test_one_row_per_region_with_every_column(sim, impact):
+    assert list(impact.columns) == IMPACT_COLUMNS
+    assert sorted(impact["region"]) == sorted(REGIONS)
+    assert (impact["duration"] == impact["end"] - impact["start"]).all()
+
+
+def test_excess_is_observed_minus_expected_and_its_interval_holds_the_truth(sim, impact):
+    """The excess equals the simulated outage reports (a run with the outage rate at zero,
+    same seed, gives the reports that would have come anyway) within its interval."""
+    calm = simulate(sim.scenario.replace(reporting=Reporting(outage_rate=0.0)), seed=5)
+    for row in impact.itertuples():
+        both = []
+        for frame in (sim.reports, calm.reports):
+            series = frame[(frame["region"] == row.region) & (frame["service"] == "whatsapp")]
+            inside = (series["time"] + pd.Timedelta("5min") > row.start) & (
+                series["time"] < row.end + pd.Timedelta("1h")
+            )
+            both.append(series.loc[inside, "reports"].sum())
+        assert row.observed_reports == both[0]
+        true_excess = both[0] - both[1]
+        assert row.excess_reports == pytest.approx(row.observed_reports - row.expected_reports)
+        assert row.excess_low <= true_excess <= row.excess_high, row.region
+
+
+def test_awake_share_follows_local_time(impact):
+    awake = impact.set_index("region")["awake_share"]
+    # 20:00-22:15 UTC: afternoon in Brazil and the US east, 01:30-03:45 in India
+    assert awake["BRA"] > 0.9
+    assert awake["USA"] > 0.9
+    assert awake["IND"] < 0.2
+    assert awake["IDN"] < 0.2
+    assert awake["IND"] < awake["DEU"] < awake["BRA"]
+
+
+def test_per_user_figures_are_consistent(impact):
+    row = impact.set_index("region").loc["BRA"]
+    assert row["excess_per_million_users"] == pytest.approx(
+        row["excess_reports"] / row["users"] * 1e6
+    )
+    assert row["excess_per_million_awake"] == pytest.approx(
+        row["excess_per_million_users"] / row["awake_share"]
+    )
+    hours = row["duration"] / pd.Timedelta("1h")
+    assert row["reliance_index"] == pytest.approx(
+        row["excess_reports"] / (row["users"] / 1e6 * row["mean_activity"] * hours)
+    )
+    assert row["affected_users"] == row["users"]
+    assert row["user_hours_lost_low"] <= row["user_hours_lost"] <= row["user_hours_lost_high"]
+
+
+def test_activity_adjustment_removes_time_of_day(impact, sim):
+    """The naive figure punishes regions asleep during the outage; the adjusted one, divided
+    by the simulated reliance, is about the same everywhere."""
+    table = impact.set_index("region")
+    reliance = sim.inputs["reliance"].reindex(table.index)
+    naive = table["excess_per_million_users"] / reliance
+    adjusted = table["reliance_index"] / reliance
+    assert naive.max() / naive.min() > 4
+    assert adjusted.max() / adjusted.min() < 1.6
+
+
+def test_rival_uplift_present_where_the_rival_is(impact):
+    assert (impact["rival_uplift_low"] > 0.5).all()
+    assert (impact["rival_uplift_low"] <= impact["rival_uplift"]).all()
+
+
+def test_no_rival_series_leaves_the_rival_columns_missing(sim):
+    only = sim.reports[sim.reports["service"] == "whatsapp"]
+    impact = regional_impact(only, sim.truth)
+    assert impact["rival_uplift"].isna().all()
+
+
+def test_cost_follows_the_documented_formula(impact):
+    row = impact.set_index("region").loc["DEU"]
+    countries = load_countries().set_index("iso3").loc["DEU"]
+    model = CostModel()
+    daily = countries["gni_per_capita_usd"] * countries["population"] / 365.25
+    day_share = row["user_hours_lost"] / row["users"] / AWAKE_HOURS_PER_DAY
+    expected = daily * day_share * model.internet_share["developed"] * model.service_share
+    assert row["cost_usd"] == pytest.approx(expected, rel=1e-9)
+    assert row["cost_usd_low"] < row["cost_usd"] < row["cost_usd_high"]
+
+
+def test_missing_reference_values_are_reported_not_dropped():
+    """Taiwan has no GNI in the table: its cost is missing and says why; the row stays."""
+    sim = simulate(scenarios.whatsapp_2017(days_before=3, freq="15min", regions=("TWN", "BRA")),
+                   seed=2)  # fmt: skip
+    impact = regional_impact(sim.reports, sim.truth).set_index("region")
+    assert set(impact.index) == {"TWN", "BRA"}
+    assert np.isnan(impact.loc["TWN", "cost_usd"])
+    assert "gni_per_capita_usd" in impact.loc["TWN", "missing_reference"]
+    assert impact.loc["BRA", "missing_reference"] == ""
+    world = summarize_impact(impact.reset_index())
+    assert world.missing_reference == ("TWN",)
+
+
+def test_outage_rows_naming_absent_regions_are_refused(sim):
+    bad = sim.truth.assign(region="FRA")
+    with pytest.raises(ValueError, match="without a series"):
+        regional_impact(sim.reports, bad)
+
+
+def test_bad_outage_tables_are_refused(sim):
+    with pytest.raises(ValueError, match="lacks the columns"):
+        regional_impact(sim.reports, sim.truth.drop(columns=["end"]))
+    backwards = sim.truth.assign(end=sim.truth["start"] - pd.Timedelta("1min"))
+    with pytest.raises(ValueError, match="end is not after start"):
+        regional_impact(sim.reports, backwards)
+    with pytest.raises(ValueError, match="several services"):
+        regional_impact(sim.reports, sim.truth, rival="signal")
+
+
+def test_estimated_windows_reproduce_the_2017_story():
+    """From estimated windows, on every country: about two hours, six inhabited continents,
+    over a billion users, with intervals."""
+    sim = simulate(scenarios.whatsapp_2017(days_before=3, freq="15min"), seed=11)
+    windows = estimate_outages(sim.reports[sim.reports["service"] == "whatsapp"])
+    impact = regional_impact(sim.reports, windows, users_total=scenarios.WHATSAPP_USERS_MAY_2017)
+    world = summarize_impact(impact, windows)
+    hours = world.duration / pd.Timedelta("1h")
+    assert 1.75 <= hours <= 2.5
+    assert world.duration_low <= world.duration <= world.duration_high
+    assert set(world.continents) == {"Africa", "Asia", "Europe", "North America", "Oceania",
+                                     "South America"}  # fmt: skip
+    assert world.affected_users > 1e9
+    assert world.affected_users_low < world.affected_users < world.affected_users_high
+    assert world.excess_low < world.excess_reports < world.excess_high
+    assert "Outage 2017-05-03 " in str(world)
+    assert list(world.to_frame().columns) == ["estimate", "low", "high"]

@@ -1,0 +1,162 @@
+"""Market comparison: the statistics, the bookkeeping, and validation on simulations."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import (
+    compare_markets,
+    compare_metrics,
+    estimate_outages,
+    load_countries,
+    regional_impact,
+    scenarios,
+    simulate,
+)
+from analysis.reliance import SHIFT_COLUMNS
+
+DEVELOPING = ["BRA", "IND", "NGA", "KEN", "IDN", "MEX"]
+DEVELOPED = ["DEU", "USA", "FRA", "JPN", "GBR"]
+
+
+def _table(developing: list[float], developed: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "region": DEVELOPING[: len(developing)] + DEVELOPED[: len(developed)],
+        "reliance_index": developing + developed,
+    })  # fmt: skip
+
+
+def test_statistics_match_their_definitions():
+    x, y = [3.0, 5.0, 4.0, 8.0, 6.0, 7.0], [1.0, 2.0, 4.0, 3.0, 2.5]
+    result = compare_markets(_table(x, y), log=False, n_boot=300, n_perm=1000)
+    row = result.markets.iloc[0]
+    assert row["shift"] == np.median(np.subtract.outer(x, y))
+    mw = stats.mannwhitneyu(x, y, alternative="two-sided")
+    assert row["mannwhitney_p"] == pytest.approx(mw.pvalue)
+    greater = sum(a > b for a in x for b in y)
+    less = sum(a < b for a in x for b in y)
+    assert row["cliffs_delta"] == pytest.approx((greater - less) / (len(x) * len(y)))
+    assert row["shift_low"] <= row["shift"] <= row["shift_high"]
+    assert row["median"] == np.median(x)
+    assert row["median_reference"] == np.median(y)
+    # 462 splits of 11 values < 1000 resamples: scipy enumerates them all (an exact test)
+    pooled = np.array(x + y)
+    observed = np.median(np.subtract.outer(x, y))
+    splits = [np.isin(np.arange(11), c) for c in itertools.combinations(range(11), len(x))]
+    hl = np.array([np.median(np.subtract.outer(pooled[m], pooled[~m])) for m in splits])
+    exact = 2 * min(np.mean(hl >= observed), np.mean(hl <= observed))
+    assert row["permutation_p"] == pytest.approx(exact)
+
+
+def test_log_scale_gives_a_ratio():
+    developed = [1.0, 1.2, 0.9, 1.1, 1.0]
+    result = compare_markets(_table([2 * v for v in developed] + [2.0], developed),
+                             n_boot=300, n_perm=300)  # fmt: skip
+    assert result.ratio == pytest.approx(2.0, rel=0.05)
+    low, high = result.ratio_interval
+    assert low <= result.ratio <= high
+
+
+def test_no_difference_gives_a_large_p_value():
+    values = [1.0, 1.3, 0.8, 1.1, 0.9, 1.2]
+    result = compare_markets(_table(values, values[:5]), n_boot=200, n_perm=500)
+    assert result.p_value > 0.5
+    assert result.ratio == pytest.approx(1.0, abs=0.1)
+
+
+def test_unclassified_and_excluded_regions_are_listed():
+    table = pd.concat([
+        _table([2.0, 3.0, 2.5, 0.0], [1.0, 1.2, float("nan")]),
+        pd.DataFrame({"region": ["WLD"], "reliance_index": [2.0]}),
+    ], ignore_index=True)  # fmt: skip
+    result = compare_markets(table, n_boot=100, n_perm=100)
+    assert result.unclassified == ("WLD",)
+    reasons = dict(zip(result.excluded["region"], result.excluded["reason"], strict=True))
+    assert reasons == {"KEN": "reliance_index not positive (log scale)",
+                       "FRA": "reliance_index missing"}  # fmt: skip
+    assert result.markets.iloc[0]["n"] == 3
+    assert result.markets.iloc[0]["n_reference"] == 2
+    assert "unclassified" in str(result)
+    assert "KEN" in str(result)
+
+
+def test_income_groups_and_regression_are_reported():
+    result = compare_markets(_table([2.0, 3.0, 2.5, 2.2, 2.8, 3.1], [1.0, 1.2, 0.9, 1.1, 1.3]),
+                             n_boot=100, n_perm=100)  # fmt: skip
+    assert list(result.income_groups["reference"].unique()) == ["High income"]
+    assert list(result.to_frame().columns) == SHIFT_COLUMNS
+    assert list(result.regression.index) == ["const", "log_gni_per_capita", "penetration"]
+    assert result.regression_n == 11
+    assert result.regression.loc["log_gni_per_capita", "coef"] < 0  # richer: lower metric
+    text = str(result)
+    assert "developing vs developed" in text
+    assert "HC3" in text
+    assert repr(result).startswith("MarketComparison('reliance_index'")
+
+
+def test_bad_tables_are_refused():
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        compare_markets(_table([1.0], [1.0]), metric="nope")
+    with pytest.raises(ValueError, match="repeated: \\['BRA', 'DEU'\\]"):
+        compare_markets(pd.concat([_table([1.0], [1.0])] * 2), n_boot=10, n_perm=10)
+
+
+def test_compare_metrics_puts_metrics_side_by_side():
+    table = _table([2.0, 3.0, 2.5], [1.0, 1.2]).assign(naive=[1.0, 1.2, 0.9, 1.1, 1.0])
+    out = compare_metrics(table, ["naive", "reliance_index"], n_boot=100, n_perm=100)
+    assert list(out.index) == ["naive", "reliance_index"]
+    assert out.loc["naive", "ratio"] < out.loc["reliance_index", "ratio"]
+
+
+# --------------------------------------------------------------- validation on simulations
+def _validation_regions() -> tuple[str, ...]:
+    """Every developed country and 40 developing ones (a fixed draw)."""
+    countries = load_countries()
+    developed = countries.loc[countries["market"] == "developed", "iso3"].tolist()
+    developing = countries.loc[countries["market"] == "developing", "iso3"].tolist()
+    rng = np.random.default_rng(0)
+    return tuple(sorted(developed + list(rng.choice(developing, 40, replace=False))))
+
+
+def _comparison(reliance: float, seed: int, *, estimated: bool = False, **options):
+    scenario = scenarios.whatsapp_2017(days_before=3, freq="15min",
+                                       regions=_validation_regions()).replace(
+        reliance_by_market={"developing": reliance, "developed": 1.0}, rival=None)  # fmt: skip
+    sim = simulate(scenario, seed)
+    if estimated:
+        windows = estimate_outages(sim.reports)
+    else:  # the true windows, with the true reporting novelty
+        rep = scenario.reporting
+        windows = sim.truth.assign(
+            novelty_floor=rep.novelty_floor,
+            novelty_decay_min=rep.novelty_decay / pd.Timedelta("1min"),
+        )
+    impact = regional_impact(sim.reports, windows, users=sim.inputs["users"])
+    return compare_markets(impact, seed=seed, **options)
+
+
+def test_twice_the_reliance_is_recovered_from_estimated_windows():
+    result = _comparison(2.0, seed=21, estimated=True)
+    low, high = result.ratio_interval
+    assert low <= 2.0 <= high
+    assert 1.8 <= result.ratio <= 2.2
+    assert result.p_value < 0.01
+
+
+@pytest.mark.slow
+def test_twice_the_reliance_is_covered_across_seeds():
+    covered = [_comparison(2.0, seed, n_boot=400, n_perm=100).ratio_interval for seed in range(20)]
+    share = np.mean([low <= 2.0 <= high for low, high in covered])
+    assert share >= 0.8  # 95% intervals: about 19 of 20
+
+
+@pytest.mark.slow
+def test_equal_reliance_is_called_different_in_about_5_percent_of_seeds():
+    """100 seeds: under a true 5% rate, more than 10 rejections has probability ~1%."""
+    p_values = [_comparison(1.0, 1000 + s, n_boot=20, n_perm=1000).p_value for s in range(100)]
+    assert sum(p < 0.05 for p in p_values) <= 10
