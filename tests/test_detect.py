@@ -141,3 +141,20 @@ def test_one_day_of_history_still_finds_the_outage_with_a_weak_baseline_flag():
     assert own["weak_baseline"].all()
     summary = summarize_scores(score_outages(found, sim.truth))
     assert summary["start_error_median_min"] <= 5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_onset_hidden_by_a_gap_at_hourly_bins_still_borrows_the_pooled_window(seed):
+    """A short night-time outage at hourly bins; Britain's onset bin is missing and only its
+    report tail is seen. Tested against the pooled window with its own degrees of freedom
+    (it fitted none of the window's parameters), its evidence is not diluted away."""
+    regions = ("BRA", "IND", "USA", "DEU", "NGA", "MEX", "IDN", "GBR")
+    start = pd.Timestamp("2017-05-03T02:12Z")
+    outage = Outage(start, start + pd.Timedelta("32min"), start_spread=pd.Timedelta("3min"))
+    hidden = Gap(pd.Timestamp("2017-05-03T02:00Z"), pd.Timestamp("2017-05-03T03:00Z"), ("GBR",))
+    scenario = scenarios.whatsapp_2017(days_before=6, freq="1h", regions=regions).replace(
+        outages=(outage,), collection=Collection(gaps=(hidden,)), rival=None
+    )
+    sim = simulate(scenario, seed)
+    scores = score_outages(estimate_outages(sim.reports), sim.truth).set_index("region")
+    assert scores.loc["GBR", "matched"]

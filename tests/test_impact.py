@@ -152,3 +152,18 @@ def test_estimated_windows_reproduce_the_2017_story():
     assert world.excess_low < world.excess_reports < world.excess_high
     assert "Outage 2017-05-03 " in str(world)
     assert list(world.to_frame().columns) == ["estimate", "low", "high"]
+
+
+def test_a_region_outside_the_country_table_keeps_its_row_and_says_why(sim):
+    """Iceland (under a million people) is not in the table: no users, no market, no cost,
+    but its excess reports are measured and the gap is named."""
+    reports = sim.reports.assign(region=sim.reports["region"].replace({"DEU": "ISL"}))
+    truth = sim.truth.assign(region=sim.truth["region"].replace({"DEU": "ISL"}))
+    impact = regional_impact(reports, truth).set_index("region")
+    row = impact.loc["ISL"]
+    assert row["excess_low"] > 0
+    assert row["missing_reference"] == "not in the country table: users"
+    assert np.isnan(row["users"])
+    assert np.isnan(row["reliance_index"])
+    assert pd.isna(row["market"])
+    assert len(impact) == len(REGIONS)

@@ -13,7 +13,6 @@ from analysis import (
     compare_markets,
     compare_metrics,
     estimate_outages,
-    load_countries,
     regional_impact,
     scenarios,
     simulate,
@@ -114,28 +113,10 @@ def test_compare_metrics_puts_metrics_side_by_side():
 
 
 # --------------------------------------------------------------- validation on simulations
-def _validation_regions() -> tuple[str, ...]:
-    """Every developed country and 40 developing ones (a fixed draw)."""
-    countries = load_countries()
-    developed = countries.loc[countries["market"] == "developed", "iso3"].tolist()
-    developing = countries.loc[countries["market"] == "developing", "iso3"].tolist()
-    rng = np.random.default_rng(0)
-    return tuple(sorted(developed + list(rng.choice(developing, 40, replace=False))))
-
-
 def _comparison(reliance: float, seed: int, *, estimated: bool = False, **options):
-    scenario = scenarios.whatsapp_2017(days_before=3, freq="15min",
-                                       regions=_validation_regions()).replace(
-        reliance_by_market={"developing": reliance, "developed": 1.0}, rival=None)  # fmt: skip
+    scenario = scenarios.market_contrast(reliance)
     sim = simulate(scenario, seed)
-    if estimated:
-        windows = estimate_outages(sim.reports)
-    else:  # the true windows, with the true reporting novelty
-        rep = scenario.reporting
-        windows = sim.truth.assign(
-            novelty_floor=rep.novelty_floor,
-            novelty_decay_min=rep.novelty_decay / pd.Timedelta("1min"),
-        )
+    windows = estimate_outages(sim.reports) if estimated else sim.truth
     impact = regional_impact(sim.reports, windows, users=sim.inputs["users"])
     return compare_markets(impact, seed=seed, **options)
 

@@ -406,12 +406,16 @@ def _loglik(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float
     return total
 
 
-def _overdispersion(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float:
+def _overdispersion(
+    v: np.ndarray, windows: list[_Window], shifts: list[float], fitted: int | None = None
+) -> float:
     """Pearson chi-square per degree of freedom of the fitted model (1 when it fits as the
-    negative binomial says; larger when the model is misspecified)."""
+    negative binomial says; larger when the model is misspecified). ``fitted``: how many of
+    the shared parameters were fitted to these windows (default all; 0 when a region is
+    tested against a window fitted elsewhere); each window's amplitude counts as well."""
     p = _Params.from_vector(v)
     spectrum = _spectrum(_kernel(p.delay, p.decay, p.shape, max(w.n for w in windows)))
-    chi2, dof = 0.0, -len(v)
+    chi2, dof = 0.0, -(len(v) if fitted is None else fitted)
     for w, shift in zip(windows, shifts, strict=True):
         seen = ~np.isnan(w.observed)
         g = _shape(p, w, shift, spectrum)[seen]
@@ -833,7 +837,7 @@ def _estimate_event(
                 init = _Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor,
                                p0.eta, p0.shape)  # fmt: skip
                 params, ll = _fit([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
-                phi = _overdispersion(params.vector(), [w], [0.0])
+                phi = _overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
                 se = _inflate(_standard_errors(params, [w], [0.0], FIT), phi)
             lr = 2 * (ll - null) / phi
             if lr >= min_lr and params.end - params.start >= 2.0:
@@ -848,7 +852,7 @@ def _estimate_event(
         params, origin, se, spread = pooled_fit
         shift = (w.origin - origin) / MINUTE
         ll = _loglik(params.vector(), [w], [shift])
-        lr = 2 * (ll - null) / _overdispersion(params.vector(), [w], [shift])
+        lr = 2 * (ll - null) / _overdispersion(params.vector(), [w], [shift], fitted=0)
         threshold = min_lr if candidate is not None else BORROWED_LR
         if lr >= threshold:
             borrowed.append((columns, lr, w))

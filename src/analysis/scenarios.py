@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.simulate import Collection, Outage, Rival, Scenario
 
-__all__ = ["long_outage", "quiet", "regional", "whatsapp_2017"]
+__all__ = ["long_outage", "market_contrast", "quiet", "regional", "whatsapp_2017"]
 
 #: WhatsApp monthly users in May 2017 (company figure reported by Reuters and others).
 WHATSAPP_USERS_MAY_2017 = 1.2e9
@@ -122,3 +122,39 @@ def quiet(
     begin = pd.Timestamp(start, tz="UTC")
     return Scenario(name="quiet", start=begin, end=begin + pd.Timedelta(days=days), freq=freq,
                     regions=regions)  # fmt: skip
+
+
+def market_contrast(
+    reliance: float = 2.0,
+    *,
+    developing: int = 40,
+    draw: int = 0,
+    days_before: int = 3,
+    freq: str = "15min",
+) -> Scenario:
+    """The 3 May 2017 outage with a chosen reliance contrast between markets, for validation.
+
+    Every developed country of the table and ``developing`` developing ones (a fixed random
+    draw, numbered ``draw``) go down as on 3 May 2017; developing markets have ``reliance``
+    times the reliance of developed ones (1 means no difference). No rival service.
+
+    Examples
+    --------
+    >>> s = market_contrast(2.0)
+    >>> len(s.regions), dict(s.reliance_by_market)
+    (74, {'developing': 2.0, 'developed': 1.0})
+    """
+    import numpy as np
+
+    from analysis.io import load_countries
+
+    countries = load_countries()
+    rich = countries.loc[countries["market"] == "developed", "iso3"].tolist()
+    others = countries.loc[countries["market"] == "developing", "iso3"].tolist()
+    chosen = np.random.default_rng(draw).choice(others, developing, replace=False).tolist()
+    base = whatsapp_2017(days_before=days_before, freq=freq, regions=tuple(sorted(rich + chosen)))
+    return base.replace(
+        name=f"market_contrast-{reliance:g}",
+        reliance_by_market={"developing": reliance, "developed": 1.0},
+        rival=None,
+    )

@@ -400,7 +400,8 @@ class Simulation:
     truth : DataFrame
         One row per outage window per region: ``region, start, end`` (UTC, whole minutes:
         the outage users experienced), ``duration``, ``severity``, ``outage`` (index into
-        ``scenario.outages``).
+        ``scenario.outages``) and the reporting novelty (``novelty_floor``,
+        ``novelty_decay_min``, as :func:`~analysis.estimate_outages` reports its fit).
     inputs : DataFrame
         Per-region parameters used (see :func:`region_inputs`).
     bursts : DataFrame
@@ -629,7 +630,7 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     reports = _frame(bin_times, regions, counts, keep)
     return Simulation(
         reports=validate_reports(reports, source=f"simulate({scenario.name!r}, seed={seed})"),
-        truth=_truth_frame(truth),
+        truth=_truth_frame(truth, scenario.reporting),
         inputs=inputs,
         bursts=pd.DataFrame(bursts, columns=["region", "start", "end", "height"]),
         gaps=pd.DataFrame(gaps, columns=["region", "start", "end"]),
@@ -699,8 +700,11 @@ def _frame(
     return pd.concat(parts, ignore_index=True)
 
 
-def _truth_frame(rows: list) -> pd.DataFrame:
+def _truth_frame(rows: list, reporting: Reporting) -> pd.DataFrame:
     truth = pd.DataFrame(rows, columns=["region", "start", "end", "severity", "outage"])
     truth["duration"] = truth["end"] - truth["start"]
-    columns = ["region", "start", "end", "duration", "severity", "outage"]
+    truth["novelty_floor"] = float(reporting.novelty_floor)
+    truth["novelty_decay_min"] = reporting.novelty_decay / MINUTE
+    columns = ["region", "start", "end", "duration", "severity", "outage", "novelty_floor",
+               "novelty_decay_min"]  # fmt: skip
     return truth[columns].sort_values(["region", "start"], ignore_index=True)
