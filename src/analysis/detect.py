@@ -379,8 +379,13 @@ def _profile_amplitude(
                 a = new
                 break
             a = new
-    mu = b + a * g
-    return a, float(np.dot(y, np.log(mu)) - np.dot(y + k, np.log(k + mu)))
+    return a, _nb_loglik(y, b + a * g, k)
+
+
+def _nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
+    """Negative-binomial log-likelihood of counts ``y`` with means ``mu`` and size ``k``, up
+    to terms that do not depend on ``mu``."""
+    return float(np.dot(y, np.log(mu)) - np.dot(y + k, np.log(k + mu)))
 
 
 def _loglik(v: np.ndarray, windows: list[_Window], shifts: list[float]) -> float:
@@ -433,8 +438,7 @@ def _inflate(se: tuple[float, float, float], phi: float) -> tuple[float, float, 
 
 def _null_loglik(w: _Window) -> float:
     seen = ~np.isnan(w.observed)
-    y, b, k = w.observed[seen], w.expected[seen], w.dispersion
-    return float(np.sum(y * np.log(b) - (y + k) * np.log(k + b)))
+    return _nb_loglik(w.observed[seen], w.expected[seen], w.dispersion)
 
 
 def _fit(
