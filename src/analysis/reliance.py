@@ -110,8 +110,9 @@ class MarketComparison:
     regression_r2 : float
     assumed_penetration : int
         Regions in the regression whose penetration is an assumption, not a published figure.
-    values : DataFrame
-        The regions used: ``region, market, income_group, value`` (metric scale).
+    by_region : DataFrame
+        The regions used: ``region, market, income_group, penetration, value`` (metric
+        scale).
     unclassified : tuple of str
         Regions the country table cannot place in a market (e.g. ``WLD``, territories).
     excluded : DataFrame
@@ -127,7 +128,7 @@ class MarketComparison:
     regression_n: int
     regression_r2: float
     assumed_penetration: int
-    values: pd.DataFrame
+    by_region: pd.DataFrame
     unclassified: tuple[str, ...]
     excluded: pd.DataFrame
 
@@ -332,7 +333,9 @@ def compare_markets(
     return MarketComparison(
         metric=metric, log=log, level=level, markets=markets, income_groups=income,
         regression=regression, regression_n=n, regression_r2=r2, assumed_penetration=assumed,
-        values=shown[["region", "market", "income_group", "value"]].reset_index(drop=True),
+        by_region=shown[["region", "market", "income_group", "penetration", "value"]].reset_index(
+            drop=True
+        ),
         unclassified=unclassified, excluded=excluded,
     )  # fmt: skip
 
