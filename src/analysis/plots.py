@@ -43,6 +43,11 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",
 )
 _LAYOUT = {"template": "plotly_white", "font": {"size": 13}, "hoverlabel": {"align": "left"}}
+#: World map settings: Natural Earth projection centred on Greenwich, Antarctica cut off,
+#: 1:110m shapes (shipped with the package, see :mod:`analysis.figures`).
+_GEO = {"projection_type": "natural earth", "projection_rotation_lon": 0,
+        "lataxis_range": [-57, 85], "showcountries": True, "showframe": False,
+        "resolution": 110, "landcolor": "#eeeeee", "showland": True}  # fmt: skip
 #: Colour of each market class.
 MARKET_COLOURS = {"developing": OKABE_ITO[1], "developed": OKABE_ITO[0]}
 #: Axis titles of the impact metrics (with units).
@@ -327,8 +332,7 @@ def impact_map(impact: pd.DataFrame, metric: str = "reliance_index") -> go.Figur
         marker={"line": {"color": "white", "width": 0.3}}, customdata=data,
         hovertemplate=template,
     ))  # fmt: skip
-    fig.update_geos(projection_type="natural earth", showcountries=True, showframe=False,
-                    resolution=110, landcolor="#eeeeee", showland=True)  # fmt: skip
+    fig.update_geos(**_GEO)
     fig.update_layout(title=f"{_label(metric).capitalize()} by country", height=520,
                       margin={"l": 0, "r": 0, "t": 60, "b": 0}, **_LAYOUT)  # fmt: skip
     return fig
@@ -362,6 +366,7 @@ def reports_animation(
         service = service or rows["service"].mode().iloc[0]
         rows = rows[rows["service"] == service]
     step = pd.Timedelta(every)
+    start = pd.Timestamp(start).floor(step)
     rows = rows[(rows["time"] >= start) & (rows["time"] < end)]
     binned = rows.assign(frame=(rows["time"] - start) // step)
     totals = binned.groupby(["frame", "region"], as_index=False)[["reports", "expected"]].sum()
@@ -380,16 +385,18 @@ def reports_animation(
             "<extra></extra>")]))  # fmt: skip
     if not frames:
         raise ValueError(f"no reports between {start} and {end}")
-    fig = go.Figure(data=frames[0].data, frames=frames)
-    fig.update_geos(projection_type="natural earth", showcountries=True, showframe=False,
-                    resolution=110, landcolor="#eeeeee", showland=True)  # fmt: skip
+    # the figure opens (and exports) on the frame where reports are furthest above normal
+    peak = int(totals.groupby("frame")["log_ratio"].median().to_numpy().argmax())
+    fig = go.Figure(data=frames[peak].data, frames=frames)
+    fig.update_geos(**_GEO)
     steps = [{"label": f.name, "method": "animate",
               "args": [[f.name], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
              for f in frames]  # fmt: skip
     fig.update_layout(
         title=f"Reports relative to normal, every {int(step / pd.Timedelta('1min'))} minutes",
         height=560, margin={"l": 0, "r": 0, "t": 60, "b": 0},
-        sliders=[{"steps": steps, "currentvalue": {"prefix": "bins from "}, "y": 0.02}],
+        sliders=[{"steps": steps, "active": peak, "currentvalue": {"prefix": "bins from "},
+                  "y": 0.02}],
         updatemenus=[{"type": "buttons", "showactive": False, "y": 0.12, "x": 0.02,
                       "buttons": [{"label": "play", "method": "animate", "args": [None, {
                           "frame": {"duration": 600, "redraw": True}, "fromcurrent": True}]}]}],
