@@ -40,3 +40,21 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def small_case():
+    """The 3 May 2017 case on twelve countries, 15-minute bins, 3 days of history."""
+    from analysis.case import whatsapp_2017_case
+
+    regions = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF", "FRA", "JPN", "KEN")
+    return whatsapp_2017_case(days_before=3, freq="15min", regions=regions)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, small_case):
+    """Every figure of the small case written (HTML and PNG): (folder, paths written)."""
+    from analysis.figures import build_all
+
+    out = tmp_path_factory.mktemp("figures")
+    return out, build_all(out, case=small_case, notebooks_dir=None)

@@ -8,22 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from analysis.case import whatsapp_2017_case
-from analysis.figures import assets_dir, build_all, figure_specs
+from analysis.figures import assets_dir, figure_specs
 
 MAPS = ("impact_map", "reports_animation")
-
-
-@pytest.fixture(scope="module")
-def case():
-    regions = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF", "FRA", "JPN", "KEN")
-    return whatsapp_2017_case(days_before=3, freq="15min", regions=regions)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, case):
-    out = tmp_path_factory.mktemp("figures")
-    return out, build_all(out, case=case)
 
 
 def test_build_all_writes_html_png_and_index(built):

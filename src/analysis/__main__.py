@@ -229,7 +229,9 @@ def _simulate(args: argparse.Namespace) -> int:
 def _figures(args: argparse.Namespace) -> int:
     from analysis.figures import build_all
 
-    written = build_all(args.out, png=not args.no_png)
+    notebooks = None if args.no_notebooks else args.notebooks
+    written = build_all(args.out, png=not args.no_png, notebooks_dir=notebooks,
+                        reports_dir=args.reports)  # fmt: skip
     print(f"wrote {len(written)} files to {args.out}/ (open {args.out}/index.html)")
     return 0
 
@@ -281,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
     figures = steps.add_parser("figures", help="write every figure (HTML and PNG) to a folder")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
     figures.add_argument("--no-png", action="store_true", help="skip the static PNG export")
+    figures.add_argument(
+        "--notebooks",
+        type=Path,
+        default=Path("notebooks"),
+        help="folder of the notebooks to execute first (default notebooks)",
+    )
+    figures.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        help="where the executed notebooks go (default reports)",
+    )
+    figures.add_argument("--no-notebooks", action="store_true", help="do not run the notebooks")
     figures.set_defaults(run=_figures)
     return parser
 

@@ -15,11 +15,11 @@ from analysis import scenarios
 from analysis.baseline import expected_reports
 from analysis.detect import estimate_outages
 from analysis.impact import WorldImpact, regional_impact, summarize_impact
-from analysis.io import load_countries
+from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
 from analysis.simulate import Simulation, simulate
 
-__all__ = ["CaseStudy", "whatsapp_2017_case"]
+__all__ = ["CaseStudy", "load_or_simulate", "whatsapp_2017_case"]
 
 
 @dataclass(frozen=True)
@@ -101,3 +101,42 @@ def whatsapp_2017_case(
         naive=compare_markets(one, countries, "excess_per_million_users", seed=seed),
         countries=countries,
     )
+
+
+def load_or_simulate(
+    reports_path: str | None = None,
+    *,
+    seed: int = 7,
+    days_before: int = 7,
+    freq: str = "5min",
+    regions: tuple[str, ...] | list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The reports a notebook analyses: the user's file, or the simulated 3 May 2017.
+
+    Parameters
+    ----------
+    reports_path : str, optional
+        A report file in any format :func:`~analysis.load_reports` reads; ``None``
+        simulates.
+    seed, days_before, freq, regions
+        The simulation's settings (see :func:`whatsapp_2017_case`).
+
+    Returns
+    -------
+    (DataFrame, DataFrame or None)
+        The report frame (all its services) and the simulation's truth (``None`` for a
+        file: real data come without one).
+
+    Examples
+    --------
+    >>> reports, truth = load_or_simulate(days_before=3, freq="1h", regions=["BRA"])
+    >>> sorted(reports["service"].unique()), len(truth)
+    (['telegram', 'whatsapp'], 1)
+    """
+    if reports_path is not None:
+        return load_reports(reports_path), None
+    scenario = scenarios.whatsapp_2017(
+        days_before=days_before, freq=freq, regions=None if regions is None else tuple(regions)
+    )
+    sim = simulate(scenario, seed)
+    return sim.reports, sim.truth

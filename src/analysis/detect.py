@@ -63,7 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, signal, special, stats
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from analysis.baseline import SeriesBaseline, series_baselines
 from analysis.schema import group_keys, validate_reports

@@ -22,14 +22,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from analysis import plots
 from analysis.case import CaseStudy, whatsapp_2017_case
 from analysis.io import load_events
 
-__all__ = ["FigureSpec", "assets_dir", "build_all", "figure_specs", "offline_maps",
-           "write_figure"]  # fmt: skip
+__all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs",
+           "offline_maps", "run_notebooks", "write_figure"]  # fmt: skip
+
+#: The project's notebooks, in reading order (``notebooks/NAME.ipynb``).
+NOTEBOOKS = ("01_simulate_reports", "02_estimate_duration", "03_regional_impact",
+             "04_reliance_by_market", "05_case_whatsapp_2017")  # fmt: skip
 
 #: Regions of the small-multiples timeline: the largest user bases on every continent.
 GRID_REGIONS = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF")
@@ -181,11 +185,61 @@ def _index(specs: list[FigureSpec], png: bool) -> str:
     )
 
 
+def run_notebooks(
+    notebooks_dir: str | os.PathLike[str] = "notebooks",
+    reports_dir: str | os.PathLike[str] = "reports",
+    *,
+    parameters: dict | None = None,
+    names: tuple[str, ...] = NOTEBOOKS,
+    timeout: int = 600,
+) -> dict[str, float]:
+    """Execute the notebooks with papermill into ``reports_dir`` (the stored notebooks stay
+    without outputs); return the seconds each took.
+
+    Parameters
+    ----------
+    notebooks_dir, reports_dir : path-like
+        Where the notebooks are, and where the executed copies go (created if missing).
+    parameters : dict, optional
+        Values for the notebooks' ``parameters`` cells (each notebook gets those it
+        declares), e.g. ``{"days_before": 3, "freq": "15min"}`` for a quick run.
+    names : tuple of str
+        Which notebooks (default: all five).
+    timeout : int
+        Seconds a cell may take.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell fails; the executed copy in ``reports_dir`` shows where.
+    """
+    import time
+
+    import papermill
+
+    source, out = Path(notebooks_dir), Path(reports_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seconds = {}
+    for name in tqdm(names, desc="notebooks", unit="notebook"):
+        path = source / f"{name}.ipynb"
+        declared = papermill.inspect_notebook(path)
+        chosen = {k: v for k, v in (parameters or {}).items() if k in declared}
+        began = time.perf_counter()
+        papermill.execute_notebook(path, out / f"{name}.ipynb", parameters=chosen,
+                                   kernel_name="python3", cwd=str(source), progress_bar=False,
+                                   execution_timeout=timeout)  # fmt: skip
+        seconds[name] = time.perf_counter() - began
+    return seconds
+
+
 def build_all(
     out_dir: str | os.PathLike[str] = "figures",
     *,
     png: bool = True,
     case: CaseStudy | None = None,
+    notebooks_dir: str | os.PathLike[str] | None = "notebooks",
+    reports_dir: str | os.PathLike[str] = "reports",
+    parameters: dict | None = None,
 ) -> list[Path]:
     """Build every figure of the project into ``out_dir``.
 
@@ -198,6 +252,13 @@ def build_all(
     case : CaseStudy, optional
         The analysed outage the figures show (default: :func:`whatsapp_2017_case` with its
         defaults: every country, 1-minute bins, 7 days of history, seed 7).
+    notebooks_dir : path-like, optional
+        Execute the notebooks found there into ``reports_dir`` first (:func:`run_notebooks`);
+        ``None`` skips them.
+    reports_dir : path-like
+        Where the executed notebooks go.
+    parameters : dict, optional
+        Parameters for the notebooks (see :func:`run_notebooks`).
 
     Returns
     -------
@@ -209,13 +270,16 @@ def build_all(
     >>> import tempfile
     >>> small = whatsapp_2017_case(days_before=3, freq="15min",
     ...                            regions=("BRA", "IND", "NGA", "DEU", "USA", "FRA"))
-    >>> paths = build_all(tempfile.mkdtemp(), png=False, case=small)
+    >>> paths = build_all(tempfile.mkdtemp(), png=False, case=small, notebooks_dir=None)
     >>> sorted(p.name for p in paths)[:4]
     ['events_timeline.html', 'impact_dots.html', 'impact_map.html', 'index.html']
     """
     out = Path(out_dir)
     specs = figure_specs()
     written: dict[Path, None] = {}
+    if notebooks_dir is not None:
+        run_notebooks(notebooks_dir, reports_dir, parameters=parameters)
+        written.update(dict.fromkeys(Path(reports_dir) / f"{n}.ipynb" for n in NOTEBOOKS))
     bar = tqdm(total=len(specs) + 1, desc="figures", unit="step")
     if case is None:
         bar.set_postfix_str("analysing the simulated 3 May 2017")

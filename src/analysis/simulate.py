@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import signal, stats
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from analysis.activity import activity
 from analysis.countries import iso3_codes
