@@ -58,3 +58,15 @@ def built(tmp_path_factory, small_case):
 
     out = tmp_path_factory.mktemp("figures")
     return out, build_all(out, case=small_case, notebooks_dir=None)
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    """The five notebooks executed with small parameters: the folder of executed copies."""
+    from analysis.figures import run_notebooks
+
+    out = tmp_path_factory.mktemp("reports")
+    regions = ["BRA", "IND", "NGA", "DEU", "USA", "FRA", "MEX", "IDN", "GBR", "KEN"]
+    small = {"days_before": 3, "freq": "15min", "regions": regions}
+    run_notebooks(Path(__file__).resolve().parents[1] / "notebooks", out, parameters=small)
+    return out

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,4 +56,78 @@ def test_figure_draws_offline(built, browser, name):
         assert page.locator(".scatterlayer .trace, .boxlayer .trace").count() >= 1
     assert outside == [], f"requests outside the file: {outside}"
     assert errors == [], f"console errors: {errors}"
+    page.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(executed, tmp_path_factory):
+    """JupyterLab serving the executed notebooks on localhost (no token): its base URL."""
+    port = _free_port()
+    home = tmp_path_factory.mktemp("jupyter-home")
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home),
+    }
+    options = {
+        "port": port,
+        "ServerApp.ip": "127.0.0.1",
+        "ServerApp.allow_root": True,
+        "IdentityProvider.token": "",
+        "ServerApp.password": "",
+        "ServerApp.root_dir": executed,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser",
+         *(f"--{k}={v}" for k, v in options.items())],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("jupyter lab did not start")
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_jupyterlab_draws_a_notebook_map_offline(lab, browser):
+    """An executed notebook opened in JupyterLab shows its figures, the map with countries,
+    with every request outside localhost blocked."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside, errors = [], []
+
+    def route(route):
+        if route.request.url.startswith((lab, "data:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{lab}/lab/tree/03_regional_impact.ipynb")
+    plot = page.locator(".jp-RenderedPlotly").first
+    plot.wait_for(timeout=90_000)
+    plot.scroll_into_view_if_needed()
+    page.wait_for_selector(".jp-RenderedPlotly .choroplethlocation", timeout=60_000)
+    assert page.locator(".jp-RenderedPlotly .choroplethlocation").count() >= 8
+    assert outside == [], f"requests outside localhost: {outside}"
+    assert not [e for e in errors if "topojson" in e], errors
     page.close()

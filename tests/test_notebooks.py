@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.figures import NOTEBOOKS, run_notebooks
+from analysis.figures import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = {
-    "days_before": 3,
-    "freq": "15min",
-    "regions": ["BRA", "IND", "NGA", "DEU", "USA", "FRA", "MEX", "IDN", "GBR", "KEN"],
-}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -23,13 +18,6 @@ def test_stored_without_outputs_and_with_a_parameters_cell(name):
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     assert sum("parameters" in c["metadata"].get("tags", []) for c in code) == 1
-
-
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    run_notebooks(ROOT / "notebooks", out, parameters=SMALL)
-    return out
 
 
 @pytest.mark.slow

@@ -28,8 +28,8 @@ from analysis import plots
 from analysis.case import CaseStudy, whatsapp_2017_case
 from analysis.io import load_events
 
-__all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs",
-           "offline_maps", "run_notebooks", "write_figure"]  # fmt: skip
+__all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs", "map_config",
+           "offline_maps", "run_notebooks", "show", "write_figure"]  # fmt: skip
 
 #: The project's notebooks, in reading order (``notebooks/NAME.ipynb``).
 NOTEBOOKS = ("01_simulate_reports", "02_estimate_duration", "03_regional_impact",
@@ -122,6 +122,29 @@ def offline_maps() -> Iterator[None]:
         yield
     finally:
         pio.defaults.topojson = previous
+
+
+def map_config() -> dict[str, str]:
+    """A plotly ``config`` that hands plotly.js the packaged map shapes inline.
+
+    ``topojsonURL`` becomes a ``data:`` URL holding ``world_110m.json`` (plotly.js appends
+    ``/world_110m.json``, which lands in the URL's fragment and is ignored), so a map draws
+    wherever the figure is rendered (JupyterLab, VS Code, an HTML page) with no network.
+    """
+    import base64
+
+    shapes = base64.b64encode((assets_dir() / "world_110m.json").read_bytes()).decode("ascii")
+    return {"topojsonURL": f"data:application/json;base64,{shapes}#"}
+
+
+def show(fig: go.Figure, *, renderer: str = "plotly_mimetype", **options: object) -> None:
+    """Show a figure in a notebook; maps get :func:`map_config`, so they draw offline.
+
+    ``renderer`` (default: plotly's JSON mime type, which JupyterLab's plotly extension
+    draws without running untrusted scripts) and ``options`` go to ``fig.show``.
+    """
+    config = {**map_config(), **dict(options.pop("config", {}) or {})} if _has_map(fig) else None
+    fig.show(renderer=renderer, config=config, **options)
 
 
 def _geo_script(out_dir: Path) -> Path:
