@@ -197,7 +197,7 @@ def _minutes(lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeIndex:
     """Minute midpoints of [lo, hi) (at least one)."""
     n = max(1, round((hi - lo) / MINUTE))
     step = (hi - lo) / n if hi > lo else MINUTE
-    return pd.DatetimeIndex([lo + (i + 0.5) * step for i in range(n)])
+    return pd.date_range(lo + step / 2, periods=n, freq=step)
 
 
 def _awake_hours(lo: pd.Timestamp, hi: pd.Timestamp, zone: str) -> float:
@@ -363,8 +363,8 @@ def regional_impact(
     absent = sorted(set(rows_in["region"]) - set(bases))
     if absent:
         raise ValueError(f"outages name regions without a series in the reports: {absent}")
-    people = _users(rows_in["region"].unique(), countries, users, users_total)
     table = _country_table(countries)
+    people = _users(rows_in["region"].unique(), table, users, users_total)
     zq = stats.norm.ppf(0.5 + level / 2)
     cost = cost or CostModel()
     avoid_by_region: dict[str, list] = {}
@@ -477,14 +477,14 @@ def _country_table(countries: pd.DataFrame | None) -> pd.DataFrame:
 
 def _users(
     regions: np.ndarray,
-    countries: pd.DataFrame | None,
+    table: pd.DataFrame,
     users: Mapping[str, float] | pd.Series | None,
     users_total: float | None,
 ) -> pd.DataFrame:
-    """Users per region (those the table and ``users`` can give; others absent)."""
+    """Users per region (those the country ``table``, indexed by ISO-3, and ``users`` can
+    give; others absent)."""
     from analysis.users import service_users
 
-    table = _country_table(countries)
     given = dict(users.items()) if users is not None else {}
     out = service_users(None, table.reset_index(), users_total=users_total)
     known = [r for r in regions if r in out.index or r in given]
