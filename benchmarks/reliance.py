@@ -27,6 +27,7 @@ from analysis import (
     scenarios,
     simulate,
 )
+from analysis.impact import one_per_region
 
 METRICS = ["excess_per_million_users", "excess_per_million_awake", "reliance_index",
            "excess_ratio"]  # fmt: skip
@@ -38,7 +39,7 @@ def one(reliance: float, seed: int, estimated: bool) -> pd.DataFrame:
     sim = simulate(scenario, seed)
     windows = estimate_outages(sim.reports) if estimated else sim.truth
     impact = regional_impact(sim.reports, windows, users=sim.inputs["users"])
-    table = compare_metrics(impact.drop_duplicates("region"), METRICS, n_boot=500,
+    table = compare_metrics(one_per_region(impact), METRICS, n_boot=500,
                             n_perm=1000, seed=seed)  # fmt: skip
     return table.assign(true_ratio=reliance, seed=seed)
 
@@ -81,7 +82,7 @@ def main() -> None:
     began = time.perf_counter()
     impact = regional_impact(sim.reports, windows, users_total=scenarios.WHATSAPP_USERS_MAY_2017)
     middle = time.perf_counter()
-    compare_metrics(impact.drop_duplicates("region"), METRICS)
+    compare_metrics(one_per_region(impact), METRICS)
     done = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nregional_impact on {len(sim.reports):,} rows ({len(impact)} regions, with the "

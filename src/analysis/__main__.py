@@ -155,7 +155,12 @@ def _detect(args: argparse.Namespace) -> int:
 
 def _impact(args: argparse.Namespace) -> int:
     from analysis.detect import estimate_outages
-    from analysis.impact import regional_impact, resolve_services, summarize_impact
+    from analysis.impact import (
+        one_per_region,
+        regional_impact,
+        resolve_services,
+        summarize_impact,
+    )
     from analysis.reliance import compare_metrics
 
     reports = _load(args)
@@ -172,7 +177,7 @@ def _impact(args: argparse.Namespace) -> int:
                              users_total=args.users_total, level=args.level)  # fmt: skip
     world = summarize_impact(impact, windows)
     metrics = ["excess_per_million_users", "reliance_index", "excess_ratio"]
-    comparison = compare_metrics(impact.drop_duplicates("region"), metrics, seed=args.seed)
+    comparison = compare_metrics(one_per_region(impact), metrics, seed=args.seed)
     if args.json:
         summary = world.to_frame().reset_index(names="quantity")
         print(json.dumps({

@@ -14,7 +14,7 @@ import pandas as pd
 from analysis import scenarios
 from analysis.baseline import expected_reports
 from analysis.detect import estimate_outages
-from analysis.impact import WorldImpact, regional_impact, summarize_impact
+from analysis.impact import WorldImpact, one_per_region, regional_impact, summarize_impact
 from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
 from analysis.simulate import Simulation, simulate
@@ -89,7 +89,7 @@ def whatsapp_2017_case(
     main = sim.reports[sim.reports["service"] == scenario.service]
     windows = estimate_outages(main)
     impact = regional_impact(sim.reports, windows, users_total=scenario.users_total)
-    one = impact.sort_values("excess_reports", ascending=False).drop_duplicates("region")
+    one = one_per_region(impact)
     countries = load_countries()
     return CaseStudy(
         simulation=sim,

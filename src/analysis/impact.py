@@ -61,7 +61,14 @@ from analysis.activity import AWAKE_SHARE, activity, awake_share
 from analysis.baseline import SeriesBaseline, region_zone, series_baselines
 from analysis.schema import validate_reports
 
-__all__ = ["IMPACT_COLUMNS", "CostModel", "WorldImpact", "regional_impact", "summarize_impact"]
+__all__ = [
+    "IMPACT_COLUMNS",
+    "CostModel",
+    "WorldImpact",
+    "one_per_region",
+    "regional_impact",
+    "summarize_impact",
+]
 
 MINUTE = pd.Timedelta("1min")
 HOUR = pd.Timedelta("1h")
@@ -442,6 +449,20 @@ def regional_impact(
                    "missing_reference"):  # fmt: skip
         out[column] = out[column].astype("str").where(out[column].notna(), None)
     return out.sort_values(["region", "start"], ignore_index=True)
+
+
+def one_per_region(impact: pd.DataFrame) -> pd.DataFrame:
+    """Keep each region's window with the most excess reports (for comparisons across
+    regions, which take one value per region), sorted by region.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"region": ["BRA", "BRA", "IND"], "excess_reports": [5.0, 9.0, 1.0]})
+    >>> one_per_region(t)["excess_reports"].tolist()
+    [9.0, 1.0]
+    """
+    largest = impact.sort_values("excess_reports", ascending=False, kind="stable")
+    return largest.drop_duplicates("region").sort_values("region", ignore_index=True)
 
 
 def _per(value: float, per: float) -> float:
