@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
+
 from analysis.__main__ import main
 
 GOOD = (
@@ -103,3 +105,16 @@ def test_impact_prints_regions_world_and_markets(tmp_path, capsys):
     assert {r["region"] for r in doc["regions"]} == {"BRA", "IND", "NGA", "DEU", "USA", "FRA",
                                                       "GBR", "MEX"}  # fmt: skip
     assert {m["metric"] for m in doc["markets"]} >= {"reliance_index"}
+
+
+def test_simulate_writes_a_raw_log_that_aggregates_back(tmp_path, capsys):
+    from analysis.logs import aggregate_reports, read_log
+
+    out = tmp_path / "sim"
+    assert main(["simulate", "--scenario", "regional", "--seed", "2", "--freq", "15min",
+                 "--days-before", "1", "--regions", "IND,GBR", "--out", str(out), "--log",
+                 "--scale", "3", "--quiet"]) == 0  # fmt: skip
+    assert "part-00000.parquet" in capsys.readouterr().out
+    reports = pd.read_parquet(out / "reports.parquet")
+    counted = aggregate_reports(read_log(out / "log"), "15min", per_user="15min")
+    assert counted["reports"].sum() == reports["reports"].sum()

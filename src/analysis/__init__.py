@@ -18,6 +18,7 @@ from analysis.countries import iso3_codes, to_iso3
 from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
 from analysis.impact import CostModel, WorldImpact, regional_impact, summarize_impact
 from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
+from analysis.logs import aggregate_reports, read_log, write_log
 from analysis.reliance import MarketComparison, compare_markets, compare_metrics
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
 from analysis.scoring import score_outages, summarize_scores
@@ -49,6 +50,7 @@ __all__ = [
     "Simulation",
     "WorldImpact",
     "aggregate_regions",
+    "aggregate_reports",
     "bin_widths",
     "changepoint_outages",
     "compare_markets",
@@ -61,6 +63,7 @@ __all__ = [
     "load_countries",
     "load_events",
     "load_reports",
+    "read_log",
     "regional_impact",
     "resample_reports",
     "scenarios",
@@ -72,5 +75,6 @@ __all__ = [
     "threshold_outages",
     "to_iso3",
     "validate_reports",
+    "write_log",
 ]
 __version__ = "0.1.0"

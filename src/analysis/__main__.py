@@ -7,6 +7,7 @@ on standard error and exits with code 1.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -220,10 +221,19 @@ def _simulate(args: argparse.Namespace) -> int:
             options["days_before"] = args.days_before
     try:
         scenario = make(**options)
+        if args.scale != 1:  # a tracker following many services: every rate scaled
+            rep = scenario.reporting
+            scenario = scenario.replace(reporting=dataclasses.replace(
+                rep, background_rate=rep.background_rate * args.scale,
+                outage_rate=rep.outage_rate * args.scale))  # fmt: skip
     except ValueError as exc:
         raise ReportDataError("scenario", str(exc)) from exc
     sim = simulate(scenario, seed=args.seed, progress=not args.quiet)
     paths = write_simulation(sim, args.out)
+    if args.log:
+        from analysis.logs import write_log
+
+        paths += write_log(sim, Path(args.out) / "log", seed=args.seed)
     if args.json:
         print(json.dumps({"rows": len(sim.reports), "files": [str(p) for p in paths]}))
     else:
@@ -282,6 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--freq", default="1min", help="bin width, 1min to 1h (default 1min)")
     sim.add_argument("--days-before", type=int, help="days of history before the outage")
     sim.add_argument("--regions", help="comma-separated ISO-3 codes (default: all)")
+    sim.add_argument(
+        "--log",
+        action="store_true",
+        help="also write the raw log of individual reports (log/part-*.parquet)",
+    )
+    sim.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every reporting rate (e.g. 100 for a 100x larger log)",
+    )
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.add_argument("--json", action="store_true", help="print JSON instead of text")
     sim.set_defaults(run=_simulate)
