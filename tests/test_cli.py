@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from analysis.__main__ import main
 
@@ -118,3 +119,21 @@ def test_simulate_writes_a_raw_log_that_aggregates_back(tmp_path, capsys):
     reports = pd.read_parquet(out / "reports.parquet")
     counted = aggregate_reports(read_log(out / "log"), "15min", per_user="15min")
     assert counted["reports"].sum() == reports["reports"].sum()
+
+
+@pytest.mark.slow
+def test_aggregate_and_detect_on_a_local_dask_cluster(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert main(["simulate", "--scenario", "regional", "--seed", "2", "--freq", "15min",
+                 "--days-before", "3", "--regions", "IND,GBR,BRA", "--out", str(out), "--log",
+                 "--quiet"]) == 0  # fmt: skip
+    capsys.readouterr()
+    frame = tmp_path / "reports.parquet"
+    assert main(["aggregate", str(out / "log"), "--out", str(frame), "--freq", "15min",
+                 "--per-user", "15min", "--json"]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["reports"] == int(pd.read_parquet(out / "reports.parquet")["reports"].sum())
+    assert main(["detect", str(frame), "--json"]) == 0
+    local = json.loads(capsys.readouterr().out)["windows"]
+    assert main(["detect", str(frame), "--json", "--scheduler", "local"]) == 0
+    assert json.loads(capsys.readouterr().out)["windows"] == local

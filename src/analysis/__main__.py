@@ -7,10 +7,13 @@ on standard error and exits with code 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import functools
 import json
 import sys
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +41,26 @@ def _duration(value: pd.Timedelta) -> str:
         return "none"
     text = to_offset(pd.Timedelta(value)).freqstr
     return text if text[0].isdigit() else f"1{text}"
+
+
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[types.SimpleNamespace]:
+    """The analysis functions: pandas in this process (with a progress bar unless
+    ``--json``), or Dask on the cluster that ``--scheduler`` names (``local``: a new local
+    cluster of worker processes)."""
+    from analysis import detect, impact
+
+    if getattr(args, "scheduler", None) is None:
+        estimate = functools.partial(detect.estimate_outages, progress=not args.json)
+        yield types.SimpleNamespace(estimate_outages=estimate,
+                                    regional_impact=impact.regional_impact)  # fmt: skip
+        return
+    from analysis import distributed
+
+    address = None if args.scheduler == "local" else args.scheduler
+    with distributed.connect(address):
+        yield types.SimpleNamespace(estimate_outages=distributed.estimate_outages,
+                                    regional_impact=distributed.regional_impact)  # fmt: skip
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
@@ -119,10 +142,9 @@ def _plain_records(table: pd.DataFrame) -> list[dict]:
 
 
 def _detect(args: argparse.Namespace) -> int:
-    from analysis.detect import estimate_outages
-
     reports = _load(args)
-    windows = estimate_outages(reports, level=args.level, progress=not args.json)
+    with _engine(args) as engine:
+        windows = engine.estimate_outages(reports, level=args.level)
     if args.json:
         records = _plain_records(windows)
         print(json.dumps({"file": str(args.file), "level": args.level, "windows": records},
@@ -155,13 +177,7 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _impact(args: argparse.Namespace) -> int:
-    from analysis.detect import estimate_outages
-    from analysis.impact import (
-        one_per_region,
-        regional_impact,
-        resolve_services,
-        summarize_impact,
-    )
+    from analysis.impact import one_per_region, resolve_services, summarize_impact
     from analysis.reliance import compare_metrics
 
     reports = _load(args)
@@ -170,12 +186,13 @@ def _impact(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ReportDataError(str(args.file), str(exc)) from exc
     main = reports if service is None else reports[reports["service"] == service]
-    windows = estimate_outages(main, level=args.level, progress=not args.json)
-    if windows.empty:
-        print(f"{args.file}: no outage found")
-        return 0
-    impact = regional_impact(reports, windows, service=service, rival=args.rival,
-                             users_total=args.users_total, level=args.level)  # fmt: skip
+    with _engine(args) as engine:
+        windows = engine.estimate_outages(main, level=args.level)
+        if windows.empty:
+            print(f"{args.file}: no outage found")
+            return 0
+        impact = engine.regional_impact(reports, windows, service=service, rival=args.rival,
+                                        users_total=args.users_total, level=args.level)  # fmt: skip
     world = summarize_impact(impact, windows)
     metrics = ["excess_per_million_users", "reliance_index", "excess_ratio"]
     comparison = compare_metrics(one_per_region(impact), metrics, seed=args.seed)
@@ -241,6 +258,26 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _aggregate(args: argparse.Namespace) -> int:
+    from analysis import distributed
+    from analysis.logs import aggregate_reports, read_log
+
+    address = None if args.scheduler == "local" else args.scheduler
+    with distributed.connect(address, workers=args.workers):
+        reports = aggregate_reports(read_log(args.log), args.freq, per_user=args.per_user)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    reports.to_parquet(args.out, index=False)
+    summary = {"log": str(args.log), "out": str(args.out), "rows": len(reports),
+               "reports": int(reports["reports"].sum()),
+               "series": int(reports.groupby(["service", "region"]).ngroups)}  # fmt: skip
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{args.log}: {summary['reports']:,} reports counted into {summary['rows']:,} "
+              f"bins of {summary['series']} series; wrote {args.out}")  # fmt: skip
+    return 0
+
+
 def _figures(args: argparse.Namespace) -> int:
     from analysis.figures import build_all
 
@@ -266,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     detect = steps.add_parser("detect", help="estimate outage windows with intervals")
     _add_input(detect)
     detect.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    detect.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
+                        "for a local cluster (default: pandas in this process)")  # fmt: skip
     detect.set_defaults(run=_detect)
     impact = steps.add_parser(
         "impact", help="regional impact of the outages found, and the market comparison"
@@ -280,7 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="scale users to this world total (e.g. 1.2e9 for May 2017)",
     )
     impact.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
+    impact.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
+                        "for a local cluster (default: pandas in this process)")  # fmt: skip
     impact.set_defaults(run=_impact)
+    aggregate = steps.add_parser(
+        "aggregate", help="count a raw report log (partitioned Parquet) into a report frame"
+    )
+    aggregate.add_argument("log", type=Path, help="folder of Parquet files (or one file)")
+    aggregate.add_argument("--out", type=Path, required=True, help="report frame (.parquet)")
+    aggregate.add_argument("--freq", default="1min", help="bin width (default 1min)")
+    aggregate.add_argument("--per-user", help="count a user once per period (e.g. 1h)")
+    aggregate.add_argument("--scheduler", default="local",
+                           help="Dask scheduler address, or 'local' (default) for a local "
+                           "cluster")  # fmt: skip
+    aggregate.add_argument("--workers", type=int, default=2, help="workers of a local cluster")
+    aggregate.add_argument("--json", action="store_true", help="print JSON instead of text")
+    aggregate.set_defaults(run=_aggregate)
     sim = steps.add_parser("simulate", help="simulate report series with ground truth")
     sim.add_argument(
         "--scenario",
