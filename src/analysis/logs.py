@@ -80,9 +80,12 @@ def _counts(log: Any, freq: pd.Timedelta, per_user: pd.Timedelta | None) -> pd.S
     """Reports per (service, region, bin): the same pandas/Dask expression for both."""
     keys = ["service", "region"]
     if per_user is not None:
-        # a user counts once per service, region and period: their first report in it
+        # a user counts once per service, region and period: their first report in it. On
+        # Dask the (as many as reports) first reports stay spread over as many partitions
+        # as the log has, so no worker holds them all.
+        spread = {"split_out": log.npartitions} if _is_dask(log) else {}
         first = log.assign(period=log["time"].dt.floor(per_user))
-        log = first.groupby([*keys, "user", "period"])["time"].min().reset_index()
+        log = first.groupby([*keys, "user", "period"])["time"].min(**spread).reset_index()
     binned = log.assign(bin=log["time"].dt.floor(freq))
     counts = binned.groupby([*keys, "bin"]).size()
     return counts.compute() if _is_dask(counts) else counts
