@@ -104,7 +104,7 @@ def main() -> None:
                         help="log sizes in millions of reports")  # fmt: skip
     parser.add_argument("--dir", type=Path, default=Path("/tmp/outage-logs"))
     parser.add_argument("--pandas-max", type=float, default=50,
-                        help="largest log (millions) read whole into pandas (~0.2 GB/M)")  # fmt: skip
+                        help="largest log (millions) read into pandas (~0.2 GB/M)")  # fmt: skip
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
