@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,19 +54,30 @@ def connect(scheduler: str | None = None, *, workers: int = 2, threads: int = 1)
         return
     with (
         LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                     dashboard_address=None) as cluster,
+                     dashboard_address=None, silence_logs=logging.ERROR) as cluster,
         Client(cluster) as client,
     ):  # fmt: skip
         yield client
 
 
-def to_dask(frame: Any, npartitions: int = 8) -> Any:
-    """``frame`` if it is a Dask DataFrame, else split into ``npartitions``."""
+def to_dask(frame: Any, npartitions: int = 8) -> tuple[Any, list]:
+    """``frame`` as a Dask DataFrame (itself if it is one, else in ``npartitions`` pieces),
+    and the futures of the pieces sent to the workers when a distributed client is running
+    (so the data travel once, not inside the task graph; keep the futures until computed)."""
     import dask.dataframe as dd
 
     if type(frame).__module__.startswith("dask"):
-        return frame
-    return dd.from_pandas(frame, npartitions=npartitions, sort=False)
+        return frame, []
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):  # no client: Dask's local scheduler
+        return dd.from_pandas(frame, npartitions=npartitions, sort=False), []
+    size = -(-len(frame) // npartitions)
+    pieces = [frame.iloc[i : i + size] for i in range(0, len(frame), size)]
+    futures = client.scatter(pieces, hash=False)  # fresh keys: never one being released
+    return dd.from_delayed(futures, meta=frame.iloc[:0], verify_meta=False), futures
 
 
 def _per_group(
@@ -76,7 +88,7 @@ def _per_group(
 ) -> pd.DataFrame:
     """``run`` on the rows of each group (by the columns ``by``; all rows if empty), on the
     workers; the results concatenated."""
-    frame = to_dask(reports)
+    frame, futures = to_dask(reports)  # the futures stay referenced until computed
     key = frame[by[0]].astype(str) if by else frame["region"].map(lambda _: "", meta=("", "str"))
     for column in by[1:]:
         key = key + "\x1f" + frame[column].astype(str)
@@ -87,6 +99,7 @@ def _per_group(
         return run(group.drop(columns=_GROUP, errors="ignore"))
 
     parts = frame.groupby(_GROUP).apply(apply, meta=meta).compute()
+    del futures
     return parts.reset_index(drop=True)
 
 
