@@ -33,6 +33,12 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    parser.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
+                        "for a local cluster (default: pandas in this process)")  # fmt: skip
+
+
 def _duration(value: pd.Timedelta) -> str:
     """A duration as pandas' short form ("5min", "1h"); "none" for zero, "unknown" for NaT."""
     if pd.isna(value):
@@ -302,15 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_validate)
     detect = steps.add_parser("detect", help="estimate outage windows with intervals")
     _add_input(detect)
-    detect.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
-    detect.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
-                        "for a local cluster (default: pandas in this process)")  # fmt: skip
+    _add_analysis_options(detect)
     detect.set_defaults(run=_detect)
     impact = steps.add_parser(
         "impact", help="regional impact of the outages found, and the market comparison"
     )
     _add_input(impact)
-    impact.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    _add_analysis_options(impact)
     impact.add_argument("--service", help="service whose outage is measured (if several)")
     impact.add_argument("--rival", default="telegram", help="rival service (default telegram)")
     impact.add_argument(
@@ -319,8 +323,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="scale users to this world total (e.g. 1.2e9 for May 2017)",
     )
     impact.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
-    impact.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
-                        "for a local cluster (default: pandas in this process)")  # fmt: skip
     impact.set_defaults(run=_impact)
     aggregate = steps.add_parser(
         "aggregate", help="count a raw report log (partitioned Parquet) into a report frame"
