@@ -154,20 +154,22 @@ class MarketComparison:
     def __str__(self) -> str:
         scale = "log scale; ratio = exp(shift)" if self.log else "metric scale"
         table = self.to_frame()
+
+        def fmt(column: str, spec: str) -> pd.Series:
+            """Formatted values; '–' where there is none (a group too small to compare)."""
+            return table[column].map(lambda v: "–" if pd.isna(v) else format(v, spec))
+
+        effect = "ratio" if self.log else "shift"
         shown = pd.DataFrame({
             "group": table["group"] + " vs " + table["reference"],
-            "n": table["n"].astype(int).astype(str) + " / " + table["n_reference"].astype(int)
-            .astype(str),
-            "medians": table["median"].map("{:.4g}".format) + " / "
-            + table["median_reference"].map("{:.4g}".format),
-            ("ratio" if self.log else "shift"): (
-                table["ratio"] if self.log else table["shift"]).map("{:.3g}".format),
-            f"{self.level:.0%} interval": (
-                table["ratio_low" if self.log else "shift_low"].map("{:.3g}".format) + "-"
-                + table["ratio_high" if self.log else "shift_high"].map("{:.3g}".format)),
-            "Mann-Whitney p": table["mannwhitney_p"].map("{:.2g}".format),
-            "permutation p": table["permutation_p"].map("{:.2g}".format),
-            "Cliff's delta": table["cliffs_delta"].map("{:+.2f}".format),
+            "n": fmt("n", ".0f") + " / " + fmt("n_reference", ".0f"),
+            "medians": fmt("median", ".4g") + " / " + fmt("median_reference", ".4g"),
+            effect: fmt(effect, ".3g"),
+            f"{self.level:.0%} interval": (fmt(f"{effect}_low", ".3g") + "-"
+                                           + fmt(f"{effect}_high", ".3g")).replace("–-–", "–"),
+            "Mann-Whitney p": fmt("mannwhitney_p", ".2g"),
+            "permutation p": fmt("permutation_p", ".2g"),
+            "Cliff's delta": fmt("cliffs_delta", "+.2f"),
         })  # fmt: skip
         lines = [
             f"{self.metric} by market ({scale}; Hodges-Lehmann shift, bootstrap interval)",
