@@ -158,3 +158,12 @@ def test_an_onset_hidden_by_a_gap_at_hourly_bins_still_borrows_the_pooled_window
     sim = simulate(scenario, seed)
     scores = score_outages(estimate_outages(sim.reports), sim.truth).set_index("region")
     assert scores.loc["GBR", "matched"]
+
+
+def test_no_outage_gives_an_empty_frame_with_typed_columns():
+    sim = simulate(scenarios.quiet(days=4, regions=("BRA",), freq="15min"), 1)
+    windows = estimate_outages(sim.reports)
+    assert windows.empty
+    assert isinstance(windows["start"].dtype, pd.DatetimeTZDtype)
+    assert windows["duration"].dtype.kind == "m"
+    assert windows["region"].dtype == "str"

@@ -78,6 +78,15 @@ WINDOW_COLUMNS = [
     "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline",
 ]  # fmt: skip
 
+_TIME = "datetime64[ns, UTC]"
+_WINDOW_DTYPES = {
+    "start": _TIME, "end": _TIME, "start_low": _TIME, "start_high": _TIME, "end_low": _TIME,
+    "end_high": _TIME, "peak_time": _TIME, "duration": "timedelta64[ns]", "level": "float64",
+    "peak_reports": "float64", "excess_reports": "float64", "delay_min": "float64",
+    "decay_min": "float64", "novelty_floor": "float64", "novelty_decay_min": "float64",
+    "lr_stat": "float64", "weak_baseline": "bool",
+}  # fmt: skip
+
 
 # ----------------------------------------------------------------------------- candidates
 def _candidates(
@@ -733,6 +742,8 @@ def estimate_outages(
         bar.update(len(keys))
     bar.close()
     out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    if out.empty:  # no outage: still the columns' types, so that callers can filter and join
+        out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
 
 
