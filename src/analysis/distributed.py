@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import baseline, detect, impact
+from analysis.logs import is_dask
 
 __all__ = ["connect", "estimate_outages", "expected_reports", "regional_impact", "to_dask"]
 
@@ -66,7 +67,7 @@ def to_dask(frame: Any, npartitions: int = 8) -> tuple[Any, list]:
     (so the data travel once, not inside the task graph; keep the futures until computed)."""
     import dask.dataframe as dd
 
-    if type(frame).__module__.startswith("dask"):
+    if is_dask(frame):
         return frame, []
     try:
         from distributed import default_client

@@ -37,7 +37,8 @@ __all__ = ["LOG_COLUMNS", "aggregate_reports", "read_log", "write_log"]
 LOG_COLUMNS = ("time", "region", "service")
 
 
-def _is_dask(frame: Any) -> bool:
+def is_dask(frame: Any) -> bool:
+    """Whether ``frame`` is a Dask collection (not a pandas object)."""
     return type(frame).__module__.startswith("dask")
 
 
@@ -83,12 +84,12 @@ def _counts(log: Any, freq: pd.Timedelta, per_user: pd.Timedelta | None) -> pd.S
         # a user counts once per service, region and period: their first report in it. On
         # Dask the (as many as reports) first reports stay spread over as many partitions
         # as the log has, so no worker holds them all.
-        spread = {"split_out": log.npartitions} if _is_dask(log) else {}
+        spread = {"split_out": log.npartitions} if is_dask(log) else {}
         first = log.assign(period=log["time"].dt.floor(per_user))
         log = first.groupby([*keys, "user", "period"])["time"].min(**spread).reset_index()
     binned = log.assign(bin=log["time"].dt.floor(freq))
     counts = binned.groupby([*keys, "bin"]).size()
-    return counts.compute() if _is_dask(counts) else counts
+    return counts.compute() if is_dask(counts) else counts
 
 
 def aggregate_reports(
@@ -143,7 +144,7 @@ def aggregate_reports(
     period = None if per_user is None else pd.Timedelta(per_user)
     if period is not None and "user" not in log.columns:
         raise ReportDataError("<log>", "per_user needs a 'user' column", column="user")
-    if not _is_dask(log):
+    if not is_dask(log):
         log = check_log(log, "<DataFrame>")
     counts = _counts(log, width, period)
     if counts.empty:

@@ -150,11 +150,16 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric.replace("_", " "))
 
 
+def _one_service(rows: pd.DataFrame, service: str | None) -> tuple[pd.DataFrame, str | None]:
+    """The rows of ``service`` (default: the most frequent one), and that service."""
+    if "service" not in rows.columns or rows.empty:
+        return rows, service
+    service = service or rows["service"].mode().iloc[0]
+    return rows[rows["service"] == service], service
+
+
 def _series(expected: pd.DataFrame, region: str, service: str | None) -> pd.DataFrame:
-    rows = expected[expected["region"] == region]
-    if "service" in rows.columns:
-        service = service or rows["service"].mode().iloc[0]
-        rows = rows[rows["service"] == service]
+    rows, service = _one_service(expected[expected["region"] == region], service)
     if rows.empty:
         raise ValueError(f"no series for region {region!r} (service {service!r})")
     return rows.sort_values("time")
@@ -361,10 +366,7 @@ def reports_animation(
     >>> len(fig.frames)
     14
     """
-    rows = expected
-    if "service" in rows.columns:
-        service = service or rows["service"].mode().iloc[0]
-        rows = rows[rows["service"] == service]
+    rows, _ = _one_service(expected, service)
     step = pd.Timedelta(every)
     start = pd.Timestamp(start).floor(step)
     rows = rows[(rows["time"] >= start) & (rows["time"] < end)]
