@@ -59,6 +59,7 @@ from scipy import stats
 
 from analysis.activity import AWAKE_SHARE, activity, awake_share
 from analysis.baseline import SeriesBaseline, region_zone, series_baselines
+from analysis.io import countries_by_iso3
 from analysis.schema import validate_reports
 
 __all__ = [
@@ -370,7 +371,7 @@ def regional_impact(
     absent = sorted(set(rows_in["region"]) - set(bases))
     if absent:
         raise ValueError(f"outages name regions without a series in the reports: {absent}")
-    table = _country_table(countries)
+    table = countries_by_iso3(countries)
     people = _users(rows_in["region"].unique(), table, users, users_total)
     zq = stats.norm.ppf(0.5 + level / 2)
     cost = cost or CostModel()
@@ -488,12 +489,6 @@ def _tail(o: object, default: str | pd.Timedelta) -> pd.Timedelta:
     if pd.notna(delay) and pd.notna(decay):
         return pd.Timedelta(float(delay) + 5 * float(decay), "min")
     return pd.Timedelta(default)
-
-
-def _country_table(countries: pd.DataFrame | None) -> pd.DataFrame:
-    from analysis.io import load_countries
-
-    return (load_countries() if countries is None else countries).set_index("iso3")
 
 
 def _users(

@@ -57,6 +57,7 @@ __all__ = [
     "FORMATS",
     "INCOME_GROUPS",
     "MARKETS",
+    "countries_by_iso3",
     "load_countries",
     "load_events",
     "load_reports",
@@ -700,6 +701,18 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         refuse("market", "market must be 'developed' exactly when imf_advanced", inconsistent)
     frame["internet_users"] = frame["population"].astype("Float64") * frame["internet_share"] / 100
     return frame.reset_index(drop=True)
+
+
+def countries_by_iso3(countries: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The country table indexed by ISO-3 code: ``countries`` if given (with an ``iso3``
+    column), else :func:`load_countries`.
+
+    Examples
+    --------
+    >>> countries_by_iso3().loc["BRA", "market"]
+    'developing'
+    """
+    return (load_countries() if countries is None else countries).set_index("iso3")
 
 
 def write_simulation(simulation, out_dir: str | os.PathLike[str]) -> list[Path]:

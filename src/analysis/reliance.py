@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
+
 __all__ = ["MarketComparison", "compare_markets", "compare_metrics"]
 
-#: Income groups in order (World Bank FY18), the reference last.
-INCOME_GROUPS = ("Low income", "Lower middle income", "Upper middle income", "High income")
 SHIFT_COLUMNS = [
     "group", "reference", "n", "n_reference", "median", "median_reference", "shift",
     "shift_low", "shift_high", "ratio", "ratio_low", "ratio_high", "mannwhitney_u",
@@ -281,9 +281,9 @@ def compare_markets(
     if repeated:
         raise ValueError(f"one row per region expected; repeated: {repeated} (keep one "
                          "outage window per region)")  # fmt: skip
-    from analysis.io import load_countries
+    from analysis.io import countries_by_iso3
 
-    table = (load_countries() if countries is None else countries).set_index("iso3")
+    table = countries_by_iso3(countries)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     frame = pd.DataFrame({"region": impact["region"].astype(str),
                           "value": pd.to_numeric(impact[metric], errors="coerce")})  # fmt: skip

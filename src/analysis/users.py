@@ -101,9 +101,9 @@ def service_users(
     >>> bool((u["users_low"] <= u["users"]).all() and (u["users"] <= u["users_high"]).all())
     True
     """
-    from analysis.io import load_countries
+    from analysis.io import countries_by_iso3
 
-    table = (load_countries() if countries is None else countries).set_index("iso3")
+    table = countries_by_iso3(countries)
     given_users = dict(users or {})
     regions = list(table.index) if regions is None else list(regions)
     absent = sorted(set(regions) - set(table.index) - set(given_users))
