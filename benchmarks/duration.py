@@ -31,16 +31,8 @@ import pandas as pd
 
 from analysis import Collection, Gap, Noise, Outage, Reporting, Scenario, scenarios, simulate
 from analysis.baseline import series_baselines
-from analysis.detect import (
-    MIN_FLOOR,
-    MINUTE,
-    _fit,
-    _Params,
-    _window,
-    changepoint_outages,
-    estimate_outages,
-    threshold_outages,
-)
+from analysis.detect import changepoint_outages, estimate_outages, threshold_outages
+from analysis.detect.model import MIN_FLOOR, MINUTE, Params, cut_window, fit_model
 from analysis.scoring import score_outages, summarize_scores
 
 FIRST_SEED = 50_000
@@ -141,13 +133,13 @@ def oracle_errors(scenario: Scenario, sim) -> pd.DataFrame:
     r = scenario.reporting
     rows = []
     for t in sim.truth.itertuples():
-        w = _window(bases[t.region], t.region, t.start - pd.Timedelta("2h"),
+        w = cut_window(bases[t.region], t.region, t.start - pd.Timedelta("2h"),
                     t.end + pd.Timedelta("4h"))  # fmt: skip
         s, e = (t.start - w.origin) / MINUTE, (t.end - w.origin) / MINUTE
-        true = _Params(s, e, (r.delay + r.dead_time) / MINUTE, r.decay / MINUTE,
+        true = Params(s, e, (r.delay + r.dead_time) / MINUTE, r.decay / MINUTE,
                        max(r.novelty_floor, MIN_FLOOR + 1e-3), r.novelty_decay / MINUTE,
                        r.delay_shape)  # fmt: skip
-        fit, _ = _fit([w], [0.0], true, free=(0, 1))
+        fit, _ = fit_model([w], [0.0], true, free=(0, 1))
         rows.append({"start_error_min": fit.start - s, "end_error_min": fit.end - e})
     return pd.DataFrame(rows)
 

@@ -1,0 +1,76 @@
+"""Candidate windows: stretches where reports far exceed the baseline, grouped into events.
+
+This is the cheap first pass of :func:`~analysis.detect.estimate_outages` (and, alone, the
+tracker-style peer :func:`~analysis.detect.threshold_outages`): bins whose trailing report
+total exceeds the expected total by a ratio, a number of reports and a number of
+negative-binomial standard deviations are flagged; flagged stretches closer than a merge gap
+are joined; candidates whose padded spans overlap across regions form one event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.baseline import SeriesBaseline
+
+__all__ = ["Candidate", "candidate_excess", "flag_candidates", "group_events"]
+
+
+def flag_candidates(
+    base: SeriesBaseline,
+    *,
+    window: pd.Timedelta,
+    min_ratio: float,
+    min_excess: float,
+    z: float,
+    merge_gap: pd.Timedelta,
+) -> list[tuple[int, int]]:
+    """Flagged stretches as (first, last) bin indices into ``base.times``."""
+    span = max(1, round(window / base.width))
+    seen = ~np.isnan(base.observed)
+    y = pd.Series(np.where(seen, base.observed, 0.0))
+    mu = pd.Series(np.where(seen, base.expected, 0.0))
+    total_y = y.rolling(span, min_periods=1).sum().to_numpy()
+    total_mu = mu.rolling(span, min_periods=1).sum().to_numpy()
+    sd = np.sqrt(total_mu + total_mu**2 / (base.dispersion * span))
+    flagged = (
+        (total_y >= min_ratio * total_mu)
+        & (total_y - total_mu >= min_excess)
+        & (total_y - total_mu >= z * sd)
+    )
+    idx = np.flatnonzero(flagged)
+    if not len(idx):
+        return []
+    gap = max(1, int(merge_gap / base.width))
+    breaks = np.flatnonzero(np.diff(idx) > gap)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    # a flag at bin i covers the window (i - span, i]
+    return [(max(0, int(a) - span + 1), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: tuple
+    lo: pd.Timestamp  # first flagged window start
+    hi: pd.Timestamp  # end of last flagged bin
+    excess: float
+
+
+def candidate_excess(base: SeriesBaseline, a: int, b: int) -> float:
+    seen = ~np.isnan(base.observed[a : b + 1])
+    return float(np.sum(base.observed[a : b + 1][seen] - base.expected[a : b + 1][seen]))
+
+
+def group_events(candidates: list[Candidate], pad: pd.Timedelta) -> list[list[Candidate]]:
+    """Group candidates whose padded spans overlap (across regions) into events."""
+    events: list[list[Candidate]] = []
+    for c in sorted(candidates, key=lambda c: c.lo):
+        if events and c.lo <= max(x.hi for x in events[-1]) + pad / 4:
+            events[-1].append(c)
+        else:
+            events.append([c])
+    return events

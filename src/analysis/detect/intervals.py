@@ -1,0 +1,204 @@
+"""Uncertainty of a fitted window: standard errors, model error, the kernel-family envelope,
+and the output row with its intervals.
+
+Intervals at ``level`` come from the observed information (the numerical Hessian of the
+profile log-likelihood), inflated by the Pearson overdispersion (quasi-likelihood), combined
+with a model-error term, and stretched to cover a refit under a peaked noticing delay.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.detect.model import (
+    ALL,
+    MINUTE,
+    PEAKED_SHAPE,
+    WINDOW_AND_KERNEL,
+    Params,
+    Window,
+    fit_model,
+    loglik,
+    overdispersion,
+)
+
+#: Model error added (in quadrature) to the standard error of a start, in minutes, and of an
+#: end, as a share of the fitted mean reporting lag (delay + decay): end errors grow with slow
+#: report tails, start errors do not. Calibrated on the development simulations (benchmark
+#: seeds 10,000-10,023), not on the benchmark's reported set.
+MODEL_ERROR_START = 1.0
+MODEL_ERROR_END = 0.10
+
+
+def inflate(se: tuple[float, float, float], phi: float) -> tuple[float, float, float]:
+    return tuple(x * np.sqrt(phi) for x in se)
+
+
+def standard_errors(
+    p: Params,
+    windows: list[Window],
+    shifts: list[float],
+    free: tuple[int, ...] = ALL,
+) -> tuple[float, float, float]:
+    """Standard errors of start, end and duration (minutes) from the numerical Hessian of the
+    profile log-likelihood over the ``free`` parameters (start and end must be free)."""
+    v = p.vector()
+    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05])
+    free = tuple(free)
+    cache: dict[tuple[int, ...], float] = {}
+
+    def f(*moves: tuple[int, int]) -> float:
+        key = tuple(sorted(moves))
+        if key not in cache:
+            x = v.copy()
+            for i, sign in moves:
+                x[i] += sign * steps[i]
+            cache[key] = loglik(x, windows, shifts)
+        return cache[key]
+
+    dim = len(free)
+    hess = np.zeros((dim, dim))
+    for a, i in enumerate(free):
+        hess[a, a] = (f((i, 1)) - 2 * f() + f((i, -1))) / steps[i] ** 2
+        for b in range(a + 1, dim):
+            j = free[b]
+            cross = (
+                f((i, 1), (j, 1)) - f((i, 1), (j, -1)) - f((i, -1), (j, 1)) + f((i, -1), (j, -1))
+            )
+            hess[a, b] = hess[b, a] = cross / (4 * steps[i] * steps[j])
+    info = -hess
+    if np.all(np.isfinite(info)):
+        cov = np.linalg.pinv(info)
+        var_s, var_e = cov[0, 0], cov[1, 1]
+        var_d = var_s + var_e - 2 * cov[0, 1]
+        if min(var_s, var_e, var_d) > 0:
+            return float(np.sqrt(var_s)), float(np.sqrt(var_e)), float(np.sqrt(var_d))
+    # the quadratic approximation failed (a flat or kinked likelihood, e.g. a gap over the
+    # onset): fall back to scanning the log-likelihood of start and end one at a time
+    se_s, se_e = (scan_se(v, i, windows, shifts, f()) for i in (0, 1))
+    return se_s, se_e, float(np.hypot(se_s, se_e))
+
+
+def scan_se(v: np.ndarray, i: int, windows: list[Window], shifts: list[float], top: float) -> float:
+    """Standard-error equivalent from where the log-likelihood of parameter ``i`` drops by
+    1/2 (the 68% likelihood interval), scanning outwards up to 6 hours."""
+    offsets = np.concatenate(
+        [np.arange(0.5, 10, 0.5), np.arange(10, 60, 2.5), np.arange(60, 361, 15)]
+    )
+    reach = []
+    for sign in (-1, 1):
+        last = 0.0
+        for off in offsets:
+            x = v.copy()
+            x[i] += sign * off
+            value = loglik(x, windows, shifts)
+            if not np.isfinite(value) or value < top - 0.5:
+                break
+            last = off
+        reach.append(last if last else 0.5)
+    return float(np.mean(reach))
+
+
+def fit_with_uncertainty(
+    windows: list[Window], shifts: list[float], start: Params, free: tuple[int, ...]
+) -> tuple[Params, float, tuple[float, float, float], tuple[float, float], float]:
+    """Fit, standard errors (quasi-likelihood inflated), the kernel-shape spread (how far
+    start and end move, in minutes, when the noticing delay is peaked, shape 3, instead) and
+    the Pearson overdispersion ``phi``."""
+    params, ll = fit_model(windows, shifts, start, free=free)
+    phi = overdispersion(params.vector(), windows, shifts)
+    se = inflate(standard_errors(params, windows, shifts, free), phi)
+    peaked = Params(params.start, params.end, params.delay, params.decay, params.floor,
+                     params.eta, PEAKED_SHAPE)  # fmt: skip
+    alt, _ = fit_model(windows, shifts, peaked, free=WINDOW_AND_KERNEL, restarts=0)
+    return params, ll, se, (alt.start - params.start, alt.end - params.end), phi
+
+
+def window_row(
+    key_columns: dict,
+    p: Params,
+    se: tuple[float, float, float],
+    spread: tuple[float, float],
+    origin: pd.Timestamp,
+    windows: list[Window],
+    *,
+    level: float,
+    estimate: str,
+    lr: float,
+    width: pd.Timedelta,
+) -> dict:
+    zq = stats.norm.ppf(0.5 + level / 2)
+    floor = width / MINUTE / 2
+    # model error: the reporting process is never exactly the model's; its size was
+    # calibrated on simulations with other kernels, novelty and noise (see the module notes)
+    se_s = float(np.hypot(max(se[0], floor), MODEL_ERROR_START))
+    se_e = float(np.hypot(max(se[1], floor), MODEL_ERROR_END * (p.delay + p.decay)))
+    start = origin + pd.Timedelta(p.start, "min")
+    end = origin + pd.Timedelta(p.end, "min")
+    peak_time, peak, excess = pd.NaT, np.nan, 0.0
+    tail = pd.Timedelta(p.delay + 5 * p.decay, "min")
+    for w in windows:
+        times = w.origin + np.arange(len(w.observed)) * w.width
+        inside = (times + w.width > start) & (times < end + tail) & ~np.isnan(w.observed)
+        if inside.any():
+            excess += float(np.sum(w.observed[inside] - w.expected[inside]))
+            i = np.flatnonzero(inside)[np.argmax(w.observed[inside])]
+            if np.isnan(peak) or w.observed[i] > peak:
+                peak_time, peak = times[i], float(w.observed[i])
+    return {
+        **key_columns,
+        "start": start.round("s"),
+        "end": end.round("s"),
+        "duration": end.round("s") - start.round("s"),
+        "start_low": (start + pd.Timedelta(min(0, spread[0]) - zq * se_s, "min")).round("s"),
+        "start_high": (start + pd.Timedelta(max(0, spread[0]) + zq * se_s, "min")).round("s"),
+        "end_low": (end + pd.Timedelta(min(0, spread[1]) - zq * se_e, "min")).round("s"),
+        "end_high": (end + pd.Timedelta(max(0, spread[1]) + zq * se_e, "min")).round("s"),
+        "level": level,
+        "peak_time": peak_time,
+        "peak_reports": peak,
+        "excess_reports": excess,
+        "estimate": estimate,
+        "delay_min": p.delay,
+        "decay_min": p.decay,
+        "novelty_floor": p.floor,
+        "novelty_decay_min": p.eta,
+        "lr_stat": lr,
+        "weak_baseline": any(w.weak for w in windows),
+        # for the shrinkage of starts (dropped from the output): the statistical standard
+        # error, the fit's own start and the kernel-family envelope around it, in minutes
+        "_start_se": max(se[0], floor),
+        "_start_fit": start,
+        "_start_envelope": (min(0, spread[0]), max(0, spread[0])),
+    }
+
+
+def shrink_towards_pooled(rows: list[dict], pooled_start: pd.Timestamp, level: float) -> None:
+    """Empirical-Bayes shrinkage of regions' own starts towards the pooled start.
+
+    An outage starts nearly at once everywhere, so each region's fitted start ``x_i``
+    (statistical standard error ``s_i``) moves to ``pooled + w_i (x_i - pooled)`` with
+    ``w_i = t2 / (t2 + s_i**2)``, where ``t2``, the spread of the regions' true starts around
+    the pooled one, is estimated by moments. Its interval is rebuilt around the new estimate
+    from the shrunk statistical error ``sqrt(w_i) s_i``, the model error and the kernel-family
+    envelope (neither of which pooling reduces). A region whose own data are precise keeps
+    its own start. Ends are left alone: recoveries are staggered.
+    """
+    own = [r for r in rows if r["estimate"] == "region"]
+    if len(own) < 3:
+        return
+    zq = stats.norm.ppf(0.5 + level / 2)
+    d = np.array([(r["_start_fit"] - pooled_start) / MINUTE for r in own])
+    v = np.array([r["_start_se"] ** 2 for r in own])
+    t2 = max(float(np.var(d, ddof=1) - v.mean()), 0.0)
+    for r, di, vi in zip(own, d, v, strict=True):
+        w = t2 / (t2 + vi)
+        centre = pooled_start + pd.Timedelta(w * di, "min")
+        half = zq * np.hypot(np.sqrt(w * vi), MODEL_ERROR_START)
+        low, high = r["_start_envelope"]
+        r["start"] = centre.round("s")
+        r["start_low"] = (centre + pd.Timedelta(low - half, "min")).round("s")
+        r["start_high"] = (centre + pd.Timedelta(high + half, "min")).round("s")
+        r["duration"] = r["end"] - r["start"]

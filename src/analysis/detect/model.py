@@ -1,0 +1,272 @@
+"""The reporting model and its likelihood.
+
+Around a candidate, per minute ``u``::
+
+    mu(u) = baseline(u) + A * (x * kernel)(u)
+    x(u)  = activity(u) * [start <= u < end] * (f + (1 - f) * exp(-(u - start) / eta))
+
+summed into the series' bins, with negative-binomial counts of the baseline's size ``k``.
+:func:`loglik` is the profile log-likelihood of the shared parameters (``A`` profiled out per
+region); :func:`fit_model` maximises it (Nelder-Mead, scipy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, signal, special, stats
+
+from analysis.baseline import SeriesBaseline
+
+MINUTE = pd.Timedelta("1min")
+
+
+@dataclass
+class Window:
+    """One region's data over a fitting range, at minute resolution inside."""
+
+    region: str
+    origin: pd.Timestamp  # minute 0
+    activity: np.ndarray  # per minute, mean 1 over the range
+    bin_of_minute: np.ndarray  # starts of bins, as minute offsets (for np.add.reduceat)
+    observed: np.ndarray  # per bin (NaN: missing)
+    expected: np.ndarray  # per bin
+    dispersion: float
+    width: pd.Timedelta
+    weak: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.activity)
+
+
+def cut_window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Timestamp) -> Window:
+    """Cut ``base`` to the bins in [lo, hi) and lay it out for the model."""
+    a = max(0, int(np.ceil((lo - base.times[0]) / base.width)))
+    b = min(len(base.times), int(np.ceil((hi - base.times[0]) / base.width)))
+    per_bin = int(base.width / MINUTE)
+    expected = base.expected[a:b]
+    per_minute = np.repeat(expected / per_bin, per_bin)
+    return Window(
+        region=region,
+        origin=base.times[a],
+        activity=per_minute / max(per_minute.mean(), 1e-12),
+        bin_of_minute=np.arange(0, len(per_minute), per_bin),
+        observed=base.observed[a:b],
+        expected=expected,
+        dispersion=base.dispersion,
+        width=base.width,
+        weak=base.weak,
+    )
+
+
+def lag_kernel(delay: float, decay: float, shape: float, n: int) -> np.ndarray:
+    """Per-minute weights of a gamma(shape, mean ``delay``) + exponential(mean ``decay``) lag.
+
+    The CDF of the sum is closed-form when the gamma's rate exceeds the exponential's
+    (``F = G(a, b t) - exp(-l t) (b / (b - l))**a G(a, (b - l) t)``, with ``G`` the regularised
+    lower incomplete gamma); otherwise the densities are convolved on a 1/8-minute grid.
+    """
+    t = np.arange(n + 1, dtype=float)
+    a, rate, lam = shape, shape / max(delay, 1e-3), 1 / max(decay, 1e-3)
+    if a == 1.0 and abs(rate - lam) > 1e-3 * lam:  # two exponentials: elementary closed form
+        cdf = 1 - (rate * np.exp(-lam * t) - lam * np.exp(-rate * t)) / (rate - lam)
+    elif rate > 1.05 * lam:
+        log_ratio = a * np.log(rate / (rate - lam))
+        cdf = special.gammainc(a, rate * t) - np.exp(log_ratio - lam * t) * special.gammainc(
+            a, (rate - lam) * t
+        )
+    else:
+        sub = 8
+        fine = (np.arange(n * sub) + 0.5) / sub
+        notice = stats.gamma.pdf(fine, a, scale=1 / rate) / sub
+        lag = stats.expon.pdf(fine, scale=1 / lam) / sub
+        density = signal.fftconvolve(notice, lag)[: n * sub]
+        cdf = np.concatenate([[0.0], np.cumsum(density.reshape(n, sub).sum(axis=1))])
+    return np.maximum(np.diff(cdf), 0.0)
+
+
+@dataclass(frozen=True)
+class Params:
+    start: float  # minutes from the window origin
+    end: float
+    delay: float
+    decay: float
+    floor: float
+    eta: float
+    shape: float = 1.0
+
+    @classmethod
+    def from_vector(cls, v: np.ndarray) -> Params:
+        floor = MIN_FLOOR + (1 - MIN_FLOOR) * special.expit(v[4])
+        return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), floor, np.exp(v[5]),
+                   np.exp(v[6]))  # fmt: skip
+
+    def vector(self) -> np.ndarray:
+        f = np.clip((self.floor - MIN_FLOOR) / (1 - MIN_FLOOR), 1e-4, 1 - 1e-4)
+        return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
+                         np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape)])  # fmt: skip
+
+
+#: Lowest share of the onset reporting rate that an ongoing outage settles to. Without it a
+#: short outage with a slow report tail and a long outage whose reports fade away fit the
+#: same curve, and the end is lost.
+MIN_FLOOR = 0.15
+# indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
+# log shape
+ALL = (0, 1, 2, 3, 4, 5, 6)
+FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
+WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
+#: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
+#: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
+PEAKED_SHAPE = 3.0
+BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
+
+
+def kernel_spectrum(weights: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kernel's real FFT, long enough for a linear convolution over ``len(kernel)``."""
+    size = 1 << int(np.ceil(np.log2(2 * len(weights))))
+    return np.fft.rfft(weights, size), size
+
+
+def excess_shape(
+    p: Params, w: Window, origin_shift: float, spectrum: tuple[np.ndarray, int]
+) -> np.ndarray:
+    """Excess shape per bin (amplitude 1) for window ``w``: the outage's activity-weighted
+    indicator convolved (FFT) with the kernel whose spectrum is given."""
+    u = np.arange(w.n, dtype=float) + origin_shift
+    s, e = p.start, p.end
+    cover = np.clip(np.minimum(u + 1, e) - np.maximum(u, s), 0, 1)
+    since = np.maximum(u + 0.5 - s, 0)
+    x = w.activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+    if not x.any():
+        return np.zeros(len(w.expected))
+    kernel_fft, size = spectrum
+    echo = np.fft.irfft(np.fft.rfft(x, size) * kernel_fft, size)[: w.n]
+    return np.add.reduceat(np.maximum(echo, 0), w.bin_of_minute)
+
+
+def profile_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float) -> tuple[float, float]:
+    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (Newton; the
+    log-likelihood is concave in A). Returns (A, log-likelihood up to a constant)."""
+    scale = g.sum()
+    a = max((y - b).sum() / scale, 0.0) if scale > 0 else 0.0
+    if scale > 0:
+        for _ in range(40):
+            mu = b + a * g
+            r = g / mu
+            q = g / (k + mu)
+            grad = np.dot(y, r) - np.dot(y + k, q)
+            hess = np.dot(y + k, q * q) - np.dot(y, r * r)
+            new = a - grad / hess if hess < 0 else a * 2 + 1e-9
+            new = max(new, a / 10, 0.0)
+            if abs(new - a) <= 1e-6 * max(a, 1e-9):
+                a = new
+                break
+            a = new
+    return a, nb_loglik(y, b + a * g, k)
+
+
+def nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
+    """Negative-binomial log-likelihood of counts ``y`` with means ``mu`` and size ``k``, up
+    to terms that do not depend on ``mu``."""
+    return float(np.dot(y, np.log(mu)) - np.dot(y + k, np.log(k + mu)))
+
+
+def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
+    """Profile log-likelihood of the shared parameters over one or more windows."""
+    p = Params.from_vector(v)
+    n = max(w.n for w in windows)
+    if not (
+        p.end - p.start >= 0.5
+        and BOUNDS["delay"][0] <= p.delay <= BOUNDS["delay"][1]
+        and BOUNDS["decay"][0] <= p.decay <= BOUNDS["decay"][1]
+        and BOUNDS["eta"][0] <= p.eta <= BOUNDS["eta"][1]
+        and BOUNDS["shape"][0] <= p.shape <= BOUNDS["shape"][1]
+        and p.start >= -30
+        and p.end <= n + 30
+    ):
+        return -np.inf
+    spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, n))
+    total = 0.0
+    for w, shift in zip(windows, shifts, strict=True):
+        seen = ~np.isnan(w.observed)
+        g = excess_shape(p, w, shift, spectrum)[seen]
+        total += profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
+    return total
+
+
+def overdispersion(
+    v: np.ndarray, windows: list[Window], shifts: list[float], fitted: int | None = None
+) -> float:
+    """Pearson chi-square per degree of freedom of the fitted model (1 when it fits as the
+    negative binomial says; larger when the model is misspecified). ``fitted``: how many of
+    the shared parameters were fitted to these windows (default all; 0 when a region is
+    tested against a window fitted elsewhere); each window's amplitude counts as well."""
+    p = Params.from_vector(v)
+    spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, max(w.n for w in windows)))
+    chi2, dof = 0.0, -(len(v) if fitted is None else fitted)
+    for w, shift in zip(windows, shifts, strict=True):
+        seen = ~np.isnan(w.observed)
+        g = excess_shape(p, w, shift, spectrum)[seen]
+        y, b, k = w.observed[seen], w.expected[seen], w.dispersion
+        a, _ = profile_amplitude(g, y, b, k)
+        mu = b + a * g
+        chi2 += float(np.sum((y - mu) ** 2 / (mu + mu**2 / k)))
+        dof += len(y) - 1
+    return max(chi2 / max(dof, 1), 1.0)
+
+
+def null_loglik(w: Window) -> float:
+    seen = ~np.isnan(w.observed)
+    return nb_loglik(w.observed[seen], w.expected[seen], w.dispersion)
+
+
+def fit_model(
+    windows: list[Window],
+    shifts: list[float],
+    start: Params,
+    *,
+    free: tuple[int, ...] = ALL,
+    restarts: int = 1,
+) -> tuple[Params, float]:
+    """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
+
+    Only the parameters at indices ``free`` (start, end, log delay, log decay, logit floor,
+    log eta) move; the others stay at ``start``'s values."""
+    full = start.vector()
+    free_idx = np.asarray(free)
+
+    def nll(v: np.ndarray) -> float:
+        x = full.copy()
+        x[free_idx] = v
+        value = -loglik(x, windows, shifts)
+        return value if np.isfinite(value) else 1e300
+
+    best = full[free_idx]
+    best_value = nll(best)
+    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5])[free_idx]
+    dim = len(free_idx)
+    for attempt in range(restarts + 1):
+        simplex = np.vstack([best] + [best + np.eye(dim)[i] * steps[i] for i in range(dim)])
+        result = optimize.minimize(
+            nll, best, method="Nelder-Mead",
+            options={"initial_simplex": simplex, "xatol": 0.05, "fatol": 0.02,
+                     "maxiter": 200 * dim, "maxfev": 200 * dim},
+        )  # fmt: skip
+        improved = result.fun < best_value - 0.02
+        if result.fun < best_value:
+            best, best_value = result.x, result.fun
+        if attempt > 0 and not improved:
+            break
+        steps = steps / 2
+    full[free_idx] = best
+    return Params.from_vector(full), -best_value
+
+
+def initial_params(w: Window, lo: pd.Timestamp, hi: pd.Timestamp) -> Params:
+    start = (lo - w.origin) / MINUTE - 5
+    end = max((hi - w.origin) / MINUTE - 25, start + 5)
+    return Params(start, end, 4.0, 15.0, 0.5, 60.0)
