@@ -9,7 +9,10 @@ that reporting process instead of thresholding the reports themselves:
 2. **Candidates.** Bins whose 15-minute report total exceeds ``min_ratio`` times the expected
    total, by at least ``min_excess`` reports and ``z`` standard deviations, are flagged;
    flagged stretches closer than ``merge_gap`` are merged. (Alone, this is the tracker-style
-   detector :func:`threshold_outages`.)
+   detector :func:`threshold_outages`.) Where a series has 4 days of history or more, a
+   cheap screen calibrated on that history (:mod:`analysis.detect.screen`) drops stretches
+   no more unusual than the series' bursts of most days, before any likelihood fit, and
+   adds stretches where many regions' reports stay up at once although each alone is weak.
 3. **Reporting model.** Around each candidate, per minute ``u``::
 
        mu(u) = baseline(u) + A * (x * kernel)(u)
@@ -44,11 +47,13 @@ that reporting process instead of thresholding the reports themselves:
    start; the event is refitted under it and the intervals stretch to cover both fits.
 
 A window is kept when it lasts at least 2 minutes and its likelihood-ratio
-statistic against the baseline alone, divided by the Pearson overdispersion, exceeds
-``min_lr`` (150 when its excess is under a quarter of the region's normal daily reports:
-the size of a burst of news or bots). Regions that borrow the pooled window get intervals
-widened by the scatter of the own-fit regions' starts and ends around it. A region with no
-outage has no row.
+statistic against the baseline alone, divided by a robust overdispersion (the median squared
+Pearson residual over its expectation, which unrelated bursts in the fitting range do not
+move), exceeds
+``min_lr`` (150 when its excess is under a quarter of the region's normal daily reports,
+the size of a burst of news or bots, unless the screen's pooling found it). Regions that
+borrow the pooled window get intervals widened by the scatter of the own-fit regions' starts
+and ends around it. A region with no outage has no row.
 
 Assumptions and limits: the reporting lag has no dead time that is unrelated to the outage (a
 fixed lag before any report cannot be told apart from a later start); the outage's effect is

@@ -58,6 +58,7 @@ class Candidate:
     lo: pd.Timestamp  # first flagged window start
     hi: pd.Timestamp  # end of last flagged bin
     excess: float
+    screened: bool = False  # passed the calibrated screen (not the fixed rules)
 
 
 def candidate_excess(base: SeriesBaseline, a: int, b: int) -> float:

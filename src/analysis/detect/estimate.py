@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from analysis.baseline import series_baselines
+from analysis.baseline import SeriesBaseline, series_baselines
 from analysis.detect.candidates import Candidate, candidate_excess, flag_candidates, group_events
 from analysis.detect.pooling import estimate_event
+from analysis.detect.screen import (
+    calibrated_scores,
+    is_unusual,
+    pooled_scores,
+    screened_stretches,
+)
 from analysis.schema import group_keys, validate_reports
 
 __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
@@ -106,14 +113,10 @@ def estimate_outages(
     before, after = pd.Timedelta(before), pd.Timedelta(after)
     bar = tqdm(total=len(bases), desc="estimate", unit="series", disable=not progress)
     for service, keys in by_service.items():
-        candidates = [
-            Candidate(key, bases[key].times[a], bases[key].times[b] + bases[key].width,
-                       candidate_excess(bases[key], a, b))
-            for key in keys
-            for a, b in flag_candidates(bases[key], window=pd.Timedelta("15min"),
-                                    min_ratio=min_ratio, min_excess=min_excess, z=z,
-                                    merge_gap=pd.Timedelta("30min"))
-        ]  # fmt: skip
+        candidates = _candidates(
+            {key: bases[key] for key in keys}, screen=pooled,
+            rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z},
+        )  # fmt: skip
         for event in group_events(candidates, before):
             rows += estimate_event(
                 event, keys, bases, service, key_names,
@@ -126,3 +129,35 @@ def estimate_outages(
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
+
+
+def _candidates(
+    bases: dict[tuple, SeriesBaseline], *, screen: bool, rules: dict[str, float]
+) -> list[Candidate]:
+    """Candidates of one service's series (see :mod:`analysis.detect.screen`).
+
+    The fixed ``rules`` of :func:`~analysis.detect.candidates.flag_candidates` flag stretches
+    of each series; where the history allows a calibration, those usual for the series are
+    dropped, and stretches found by pooling the regions (``screen``) are added where the
+    fixed rules found nothing.
+    """
+    merge_gap = pd.Timedelta("30min")
+    scores = {key: calibrated_scores(base) for key, base in bases.items()}
+    calibrated = {key: s for key, s in scores.items() if s is not None}
+    pooled = pooled_scores(calibrated, bases) if screen else {}
+    out = []
+    for key, base in bases.items():
+        own, pool = scores[key], pooled.get(key)
+        fixed = flag_candidates(base, window=pd.Timedelta("15min"), merge_gap=merge_gap,
+                                **rules)  # fmt: skip
+        if own is not None:
+            fixed = [(a, b) for a, b in fixed if is_unusual(own, pool, a, b)]
+        taken = np.zeros(len(base.times), dtype=bool)
+        for a, b in fixed:
+            taken[a : b + 1] = True
+        extra = [] if own is None else screened_stretches(base, own, pool, merge_gap=merge_gap)
+        extra = [(a, b) for a, b in extra if not taken[a : b + 1].any()]
+        out += [Candidate(key, base.times[a], base.times[b] + base.width,
+                          candidate_excess(base, a, b), screened=(a, b) in extra)
+                for a, b in fixed + extra]  # fmt: skip
+    return out

@@ -78,7 +78,8 @@ def estimate_event(
         start = Params((first - origin) / MINUTE - 5, max((last - origin) / MINUTE - 25,
                         (first - origin) / MINUTE + 5), 4.0, 15.0, 0.5, 60.0)  # fmt: skip
         params, ll, se, spread, phi = fit_with_uncertainty(windows, shifts, start, FIT)
-        lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / phi
+        robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
+        lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
         pooled_fit = (params, origin, se, spread)
         width = max(w.width for w in windows)
         columns = {"service": service} if len(key_names) > 1 else {}
@@ -106,12 +107,13 @@ def estimate_event(
                 params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
                 phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
                 se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
-            lr = 2 * (ll - null) / phi
+            lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [0.0], robust=True)
             if lr >= min_lr and params.end - params.start >= 2.0:
                 row = window_row(columns, params, se, spread, w.origin, [w], level=level,
                            estimate="region", lr=lr, width=w.width)  # fmt: skip
                 daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
-                if row["excess_reports"] >= SMALL_EXCESS * daily or lr >= SMALL_EXCESS_LR:
+                if (candidate.screened or row["excess_reports"] >= SMALL_EXCESS * daily
+                        or lr >= SMALL_EXCESS_LR):  # fmt: skip
                     rows.append(row)
             continue
         if pooled_fit is None:
@@ -119,8 +121,9 @@ def estimate_event(
         params, origin, se, spread = pooled_fit
         shift = (w.origin - origin) / MINUTE
         ll = loglik(params.vector(), [w], [shift])
-        lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [shift], fitted=0)
-        threshold = min_lr if candidate is not None else BORROWED_LR
+        lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [shift], robust=True)
+        # a candidate found only by pooling is tested as a region borrowing the window is
+        threshold = BORROWED_LR if candidate is None or candidate.screened else min_lr
         if lr >= threshold:
             borrowed.append((columns, lr, w))
     if pooled_fit is not None:

@@ -1,0 +1,269 @@
+"""A cheap screen, calibrated on each series' own history, before any likelihood fit.
+
+Real report streams carry bursts (news, bots, marketing) far bigger than their noise model
+says, so a threshold on the ratio to the baseline, or on negative-binomial standard
+deviations, flags many of them, and each flag costs a likelihood fit. The screen asks
+instead how unusual a stretch is *for this series*:
+
+1. **Score.** At each scale ``L`` (15 minutes, 1 hour and 4 hours), the trailing ``L`` is
+   cut into four blocks, and ``s`` is the second lowest of their log ratios of reports to
+   the baseline, ``log((Y + c) / (B + c))`` with a pseudo-count ``c`` of 5 reports: an
+   outage keeps reports up while it lasts, while a burst spikes and fades, so ``s`` is high
+   only where reports stay up over three quarters of the span.
+2. **Calibration.** The maxima of ``s`` over each day of the series (its bursts, earlier
+   outages and noise alike) are taken as Gumbel distributed, with location and scale from
+   their lower quartile and median (robust to outages on up to half of the days). The score becomes
+   the standardised ``g = (s - location) / scale``: ``g = 3`` is exceeded on about 1 day in
+   20 by the series' own history. A series with fewer than :data:`MIN_DAYS` days
+   cannot be calibrated this way, and gets no score (the caller falls back to fixed rules).
+3. **Pooling.** An outage hits many regions at once, a burst usually one, and an outage
+   that doubles reports may be well inside a bursty series' daily maxima. So each region's
+   ``s`` is also standardised against its *typical* value, ``z = (s - median) / (1.4826
+   MAD)``; per service, the regions' ``z``, each clipped to ``[0, 3]`` so that no single
+   burst dominates, are summed at each time, and that sum is calibrated on its own daily
+   maxima as in step 2.
+
+Two uses follow. A stretch that the fixed rules flag (reports far above the baseline, see
+:func:`~analysis.detect.candidates.flag_candidates`) is kept only if its ``g`` reaches
+:data:`G_UNUSUAL` at some scale or the pooled score is high there: a burst the series has
+most days is not an outage, and costs no likelihood fit. And a region's bins where the pooled
+score reaches :data:`G_POOLED` while its own ``z`` reaches :data:`Z_MEMBER` are flagged even
+where its reports alone are too weak for the fixed rules; flagged windows closer than a
+merge gap become one candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.baseline import SeriesBaseline
+
+__all__ = [
+    "G_POOLED",
+    "G_UNUSUAL",
+    "SCALES",
+    "Z_MEMBER",
+    "Scores",
+    "calibrated_scores",
+    "pooled_scores",
+]
+
+DAY = pd.Timedelta("1D")
+#: Window lengths at which reports are compared with the baseline.
+SCALES = (pd.Timedelta("15min"), pd.Timedelta("1h"), pd.Timedelta("4h"))
+#: Pseudo-count (reports) that keeps sparse series' log ratios finite and tame.
+PSEUDO_COUNT = 5.0
+#: Fewest days of history (each observed for at least half of it) for a calibration.
+MIN_DAYS = 4
+#: Smallest Gumbel scale, in log-ratio units (a very regular series' daily maxima may barely
+#: vary over a short history; without a floor any wobble would stand out).
+MIN_SCALE = 0.08
+#: Standardised daily-maximum score that a stretch flagged by the fixed rules needs, at some
+#: scale, to count as unusual for its series (reached on about 1 day in 20).
+G_UNUSUAL = 3.0
+#: Pooled score an event needs, and the robust z a member region needs.
+G_POOLED = 6.5
+Z_MEMBER = 2.0
+#: A region's contribution to the pooled score is clipped to this.
+POOL_CAP = 3.0
+
+
+def _spans(width: pd.Timedelta) -> list[int]:
+    """Bins per scale for bins of ``width`` (distinct, at least 1)."""
+    return sorted({max(1, round(scale / width)) for scale in SCALES})
+
+
+def _log_ratio(base: SeriesBaseline, span: int) -> np.ndarray:
+    """How far reports stay above the baseline over each trailing ``span`` bins.
+
+    The span is cut into four blocks (fewer when it holds fewer bins); each block's
+    ``log((Y + c) / (B + c))`` is taken, and the second lowest of four (the lowest of fewer)
+    is kept: a stretch scores high only when reports stay up
+    over three quarters of it, as they do while an outage lasts, not when one burst spikes
+    and fades. A block with no bin seen counts as normal (0); NaN where no bin was seen.
+    """
+    blocks = min(4, span)
+    block = max(1, round(span / blocks))
+    seen = ~np.isnan(base.observed)
+    y = pd.Series(np.where(seen, base.observed, 0.0)).rolling(block, min_periods=1).sum()
+    b = pd.Series(np.where(seen, base.expected, 0.0)).rolling(block, min_periods=1).sum()
+    n = pd.Series(seen.astype(float)).rolling(block, min_periods=1).sum().to_numpy()
+    ratio = np.log((y.to_numpy() + PSEUDO_COUNT) / (b.to_numpy() + PSEUDO_COUNT))
+    ratio = np.where(n > 0, ratio, 0.0)
+    lagged = np.zeros((blocks, len(ratio)))
+    for i in range(blocks):
+        lagged[i, i * block :] = ratio[: len(ratio) - i * block]
+    window = blocks * block
+    seen_any = pd.Series(seen.astype(float)).rolling(window, min_periods=1).sum().to_numpy()
+    kept = np.sort(lagged, axis=0)[1 if blocks == 4 else 0]
+    return np.where(seen_any > 0, kept, np.nan)
+
+
+def gumbel_standardise(score: np.ndarray, per_day: int) -> np.ndarray | None:
+    """``(score - location) / scale`` of a robust Gumbel fit to the daily maxima of ``score``.
+
+    Days are consecutive blocks of ``per_day`` values from the first; a day counts when at
+    least half of it is not NaN. Returns ``None`` with fewer than :data:`MIN_DAYS` such days.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> g = gumbel_standardise(rng.normal(size=96 * 10), 96)
+    >>> bool(np.nanmax(g) < 5.3)
+    True
+    """
+    n_days = len(score) // per_day
+    if n_days < MIN_DAYS:
+        return None
+    blocks = score[: n_days * per_day].reshape(n_days, per_day)
+    full = np.sum(~np.isnan(blocks), axis=1) >= per_day / 2
+    if full.sum() < MIN_DAYS:
+        return None
+    maxima = np.nanmax(blocks[full], axis=1)
+    q1, median = np.quantile(maxima, [0.25, 0.5])
+    # Gumbel quantiles: loc - scale ln(-ln q); from the lower half only, so that outage days
+    # (up to half of them) do not widen the fit
+    scale = max((median - q1) / (np.log(np.log(4)) - np.log(np.log(2))), MIN_SCALE)
+    loc = median + scale * np.log(np.log(2))
+    return (score - loc) / scale
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One series' scores, one row per scale (NaN where no bin was seen).
+
+    Attributes
+    ----------
+    unusual : ndarray
+        ``g``: the log ratio standardised on the series' daily maxima.
+    typical : ndarray
+        ``z``: the log ratio standardised on its median and MAD.
+    """
+
+    unusual: np.ndarray
+    typical: np.ndarray
+
+
+def calibrated_scores(base: SeriesBaseline) -> Scores | None:
+    """Scores of one series at every scale (see the module notes), or ``None`` when the
+    history is too short for a calibration."""
+    per_day = int(DAY / base.width)
+    unusual, typical = [], []
+    for span in _spans(base.width):
+        s = _log_ratio(base, span)
+        g = gumbel_standardise(s, per_day)
+        if g is None:
+            return None
+        median = np.nanmedian(s)
+        mad = max(1.4826 * np.nanmedian(np.abs(s - median)), 1e-3)
+        unusual.append(g)
+        typical.append((s - median) / mad)
+    return Scores(np.vstack(unusual), np.vstack(typical))
+
+
+def pooled_scores(
+    scores: dict[tuple, Scores], bases: dict[tuple, SeriesBaseline]
+) -> dict[tuple, np.ndarray]:
+    """The pooled score of each series' bins: the calibrated sum of regions' clipped ``z``.
+
+    Series of one bin width are laid on a common UTC grid; the sum of their scores clipped
+    to ``[0, POOL_CAP]`` is standardised on its own daily maxima. Returns, per series key, the
+    pooled score at that series' bins (shape as its own scores); series whose width is shared
+    by no other series, or whose pool is too short to calibrate, are left out.
+    """
+    out: dict[tuple, np.ndarray] = {}
+    by_width: dict[pd.Timedelta, list[tuple]] = {}
+    for key in scores:
+        by_width.setdefault(bases[key].width, []).append(key)
+    for width, keys in by_width.items():
+        if len(keys) < 2:
+            continue
+        first = min(bases[k].times[0] for k in keys)
+        last = max(bases[k].times[-1] for k in keys)
+        n = int((last - first) / width) + 1
+        offsets = {k: int((bases[k].times[0] - first) / width) for k in keys}
+        clipped_len = {k: len(bases[k].times) for k in keys}
+        total = np.zeros((len(_spans(width)), n))
+        for k in keys:
+            clipped = np.clip(np.nan_to_num(scores[k].typical, nan=0.0), 0.0, POOL_CAP)
+            total[:, offsets[k] : offsets[k] + clipped.shape[1]] += clipped
+        # align the days of the pool on UTC midnight, as a day of reports is read
+        lead = int((first - first.floor("D")) / width)
+        padded = np.concatenate([np.full((len(total), lead), np.nan), total], axis=1)
+        per_day = int(DAY / width)
+        pooled = []
+        for row in padded:
+            g = gumbel_standardise(row, per_day)
+            if g is None:
+                break
+            pooled.append(g[lead:])
+        if len(pooled) < len(total):
+            continue
+        pooled_arr = np.vstack(pooled)
+        for k in keys:
+            out[k] = pooled_arr[:, offsets[k] : offsets[k] + clipped_len[k]]
+    return out
+
+
+def flagged_bins(base: SeriesBaseline, own: np.ndarray, pooled: np.ndarray | None) -> np.ndarray:
+    """Bins covered by a flagged window of any scale (a flag at bin ``i`` of a scale of
+    ``span`` bins covers bins ``i - span + 1 .. i``)."""
+    if pooled is None:
+        return np.zeros(len(base.times), dtype=bool)
+    flagged = (np.nan_to_num(pooled, nan=-np.inf) >= G_POOLED) & (
+        np.nan_to_num(own.typical, nan=-np.inf) >= Z_MEMBER
+    )
+    n = len(base.times)
+    covered = np.zeros(n, dtype=bool)
+    for row, span in zip(flagged, _spans(base.width), strict=True):
+        ends = np.flatnonzero(row)
+        if len(ends):
+            # cumulative trick: +1 at each window's first bin, -1 after its last
+            marks = np.zeros(n + 1)
+            np.add.at(marks, np.maximum(ends - span + 1, 0), 1)
+            np.add.at(marks, ends + 1, -1)
+            covered |= np.cumsum(marks)[:-1] > 0
+    return covered
+
+
+def screened_stretches(
+    base: SeriesBaseline,
+    own: Scores,
+    pooled: np.ndarray | None,
+    *,
+    merge_gap: pd.Timedelta,
+) -> list[tuple[int, int]]:
+    """Candidate stretches found by pooling, as (first, last) bin indices into ``base.times``.
+
+    Flagged bins (:func:`flagged_bins`) closer than ``merge_gap`` are joined; each stretch is
+    then narrowed to where its reports pile up: from the lowest to the highest point of the
+    cumulative excess ``sum(observed - expected)`` (a long scale's flag covers hours before
+    the rise).
+    """
+    idx = np.flatnonzero(flagged_bins(base, own, pooled))
+    if not len(idx):
+        return []
+    gap = max(1, int(merge_gap / base.width))
+    breaks = np.flatnonzero(np.diff(idx) > gap)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    excess = np.nan_to_num(base.observed - base.expected, nan=0.0)
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        cumulative = np.concatenate([[0.0], np.cumsum(excess[a : b + 1])])
+        top = int(np.argmax(cumulative))
+        low = int(np.argmin(cumulative[: top + 1]))
+        if top > low:
+            out.append((int(a) + low, int(a) + top - 1))
+    return out
+
+
+def is_unusual(own: Scores, pooled: np.ndarray | None, a: int, b: int) -> bool:
+    """Whether bins ``a..b`` reach :data:`G_UNUSUAL` at some scale, or the pooled score
+    reaches :data:`G_POOLED` there (see the module notes)."""
+    if np.nan_to_num(own.unusual[:, a : b + 1], nan=-np.inf).max() >= G_UNUSUAL:
+        return True
+    return pooled is not None and np.nan_to_num(pooled[:, a : b + 1], nan=-np.inf).max() >= G_POOLED
