@@ -16,7 +16,9 @@ import pandas as pd
 
 from analysis.baseline import SeriesBaseline
 
-__all__ = ["Candidate", "candidate_excess", "flag_candidates", "group_events"]
+__all__ = [
+    "Candidate", "candidate_excess", "flag_candidates", "group_events", "merge_flags",
+]  # fmt: skip
 
 
 def flag_candidates(
@@ -41,15 +43,29 @@ def flag_candidates(
         & (total_y - total_mu >= min_excess)
         & (total_y - total_mu >= z * sd)
     )
+    # a flag at bin i covers the window (i - span, i]
+    return [(max(0, a - span + 1), b) for a, b in merge_flags(flagged, merge_gap, base.width)]
+
+
+def merge_flags(
+    flagged: np.ndarray, merge_gap: pd.Timedelta, width: pd.Timedelta
+) -> list[tuple[int, int]]:
+    """Runs of flagged bins, those closer than ``merge_gap`` joined, as (first, last) indices.
+
+    Examples
+    --------
+    >>> merge_flags(np.array([1, 1, 0, 1, 0, 0, 0, 1], bool), pd.Timedelta("2min"),
+    ...             pd.Timedelta("1min"))
+    [(0, 3), (7, 7)]
+    """
     idx = np.flatnonzero(flagged)
     if not len(idx):
         return []
-    gap = max(1, int(merge_gap / base.width))
+    gap = max(1, int(merge_gap / width))
     breaks = np.flatnonzero(np.diff(idx) > gap)
     starts = np.concatenate([[idx[0]], idx[breaks + 1]])
     ends = np.concatenate([idx[breaks], [idx[-1]]])
-    # a flag at bin i covers the window (i - span, i]
-    return [(max(0, int(a) - span + 1), int(b)) for a, b in zip(starts, ends, strict=True)]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.baseline import SeriesBaseline
+from analysis.detect.candidates import merge_flags
 
 __all__ = [
     "G_POOLED",
@@ -243,21 +244,14 @@ def screened_stretches(
     cumulative excess ``sum(observed - expected)`` (a long scale's flag covers hours before
     the rise).
     """
-    idx = np.flatnonzero(flagged_bins(base, own, pooled))
-    if not len(idx):
-        return []
-    gap = max(1, int(merge_gap / base.width))
-    breaks = np.flatnonzero(np.diff(idx) > gap)
-    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-    ends = np.concatenate([idx[breaks], [idx[-1]]])
     excess = np.nan_to_num(base.observed - base.expected, nan=0.0)
     out = []
-    for a, b in zip(starts, ends, strict=True):
+    for a, b in merge_flags(flagged_bins(base, own, pooled), merge_gap, base.width):
         cumulative = np.concatenate([[0.0], np.cumsum(excess[a : b + 1])])
         top = int(np.argmax(cumulative))
         low = int(np.argmin(cumulative[: top + 1]))
         if top > low:
-            out.append((int(a) + low, int(a) + top - 1))
+            out.append((a + low, a + top - 1))
     return out
 
 
