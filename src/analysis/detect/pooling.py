@@ -43,6 +43,8 @@ BORROWED_LR = 20.0
 #: such small excesses; outages rarely do (set on the development scenarios).
 SMALL_EXCESS = 0.25
 SMALL_EXCESS_LR = 150.0
+#: Bins this wide or wider cannot resolve a window of a few minutes.
+COARSE_BINS = pd.Timedelta("15min")
 
 
 def estimate_event(
@@ -108,14 +110,20 @@ def estimate_event(
                 phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
                 se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
             lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [0.0], robust=True)
-            if lr >= min_lr and params.end - params.start >= 2.0:
+            collapsed = params.end - params.start < 2.0
+            coarse = w.width >= COARSE_BINS
+            if lr >= min_lr and not collapsed:
                 row = window_row(columns, params, se, spread, w.origin, [w], level=level,
                            estimate="region", lr=lr, width=w.width)  # fmt: skip
                 daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
                 if (candidate.screened or row["excess_reports"] >= SMALL_EXCESS * daily
                         or lr >= SMALL_EXCESS_LR):  # fmt: skip
                     rows.append(row)
-            continue
+            if not (collapsed and coarse and pooled_fit is not None):
+                continue
+            # the region's own refit collapsed to an instant, which coarse bins cannot show
+            # (a few of them can be fitted by a spike): test the pooled window instead, as a
+            # sparse region does. At finer bins a collapse is a burst, not an outage.
         if pooled_fit is None:
             continue
         params, origin, se, spread = pooled_fit

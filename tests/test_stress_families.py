@@ -1,0 +1,175 @@
+"""The stress benchmark's generator (benchmarks/stress_families.py)."""
+
+from __future__ import annotations
+
+import doctest
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+import stress_families as sf
+
+NAB = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "nab"
+MINUTE = pd.Timedelta("1min")
+
+
+def _case(family: str, seed: int, freq: str = "1min", quiet: bool | None = False):
+    return sf.FAMILIES[family](np.random.default_rng(seed), freq=freq, quiet=quiet)
+
+
+@pytest.fixture(scope="module")
+def real_case():
+    if not (NAB / "realTweets").is_dir():
+        pytest.skip(f"the NAB Twitter-volume series are not at {NAB / 'realTweets'}")
+    return sf.make_case("real_tweets", 28_000, root=NAB)
+
+
+def _excess(case: sf.StressCase) -> pd.DataFrame:
+    frame = case.reports.merge(case.background, on=["time", "region"], validate="1:1")
+    return frame.assign(excess=frame["reports"] - frame["background"])
+
+
+def _sums(frame: pd.DataFrame, row: pd.Series, width: pd.Timedelta) -> tuple[float, float]:
+    """Reports and background over the window, each bin weighted by its share inside it."""
+    mine = frame[frame["region"] == row["region"]]
+    bin_end = mine["time"] + width
+    share = (bin_end.clip(upper=row["end"]) - mine["time"].clip(lower=row["start"])) / width
+    share = share.clip(lower=0).to_numpy()
+    return float(share @ mine["reports"].to_numpy()), float(share @ mine["background"].to_numpy())
+
+
+@pytest.mark.parametrize(("family", "freq"), [("heavy_noise", "5min"), ("flapping", "1h")])
+def test_same_seed_same_case(family, freq):
+    a, b = _case(family, 7, freq, None), _case(family, 7, freq, None)
+    for name in ("reports", "truth", "background", "nuisance"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.scored_span == b.scored_span
+    other = _case(family, 8, freq, None)
+    assert not a.reports.equals(other.reports)
+
+
+def test_report_frame_is_valid_and_spans_sizes():
+    case = _case("big_bursts", 3, "5min")
+    valid = analysis.validate_reports(case.reports)
+    assert len(valid) == len(case.reports)
+    assert str(case.reports["time"].dtype) == "datetime64[ns, UTC]"
+    assert case.reports["reports"].dtype == np.int64
+    assert set(case.reports["region"]) <= set(sf.REGION_ZONES)
+    assert 6 <= case.reports["region"].nunique() <= 10
+    lo, hi = case.scored_span
+    assert pd.Timedelta("1D") <= hi - lo <= pd.Timedelta("2D")
+    assert pd.Timedelta("7D") <= lo - case.reports["time"].min() <= pd.Timedelta("10D")
+    per_minute = case.background.groupby("region")["background"].mean() / 5
+    assert per_minute.min() < 1
+    assert per_minute.max() > 30
+    # bursts are background: 1-4 a day, and they do raise it (vs the same clock time a day off)
+    bursts = case.nuisance[case.nuisance["kind"] == "burst"]
+    assert len(bursts) >= 7
+    back = case.background.set_index(["region", "time"])["background"].sort_index()
+    inside = other = 0
+    for row in bursts.itertuples():
+        shift = (
+            pd.Timedelta("1D")
+            if row.start - pd.Timedelta("1D") < lo - pd.Timedelta("7D")
+            else -pd.Timedelta("1D")
+        )
+        inside += back.loc[(row.region, slice(row.start, row.end - MINUTE))].sum()
+        other += back.loc[(row.region, slice(row.start + shift, row.end + shift - MINUTE))].sum()
+    assert inside > 2 * other
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_truth_windows_hold_the_excess(seed):
+    case = _case("lognormal_delay", seed)
+    frame = _excess(case)
+    truth = case.truth
+    assert len(truth) > 0
+    assert (frame["excess"] >= 0).all()
+    outside_regions = frame[~frame["region"].isin(set(truth["region"]))]
+    assert outside_regions["excess"].sum() == 0
+    for region, windows in truth.groupby("region"):
+        mine = frame[frame["region"] == region]
+        assert mine.loc[mine["time"] < windows["start"].min(), "excess"].sum() == 0
+        near = np.zeros(len(mine), dtype=bool)
+        for row in windows.itertuples():
+            near |= (mine["time"] >= row.start) & (mine["time"] < row.end + pd.Timedelta("2h"))
+            inside = mine[(mine["time"] >= row.start) & (mine["time"] < row.end)]
+            assert inside["excess"].sum() > 0
+        assert mine.loc[near, "excess"].sum() >= 0.9 * mine["excess"].sum()
+
+
+def test_clear_means_reports_at_least_double():
+    flags = []
+    for seed in (1, 2):
+        case = _case("lognormal_delay", seed)
+        frame = _excess(case)
+        for _, row in case.truth.iterrows():
+            reports, background = _sums(frame, row, case.freq)
+            assert row["clear"] == (reports >= 2 * background and reports > 0)
+            assert row["ratio"] == pytest.approx(reports / background)
+            flags.append(row["clear"])
+    assert any(flags)  # both kinds occur
+    assert not all(flags)
+
+
+def test_quiet_case_has_no_outage():
+    case = _case("level_shift", 4, "5min", quiet=True)
+    assert case.truth.empty
+    assert list(case.truth.columns) == sf.TRUTH_COLUMNS
+    assert (case.reports["reports"].to_numpy() == case.background["background"].to_numpy()).all()
+    loud = _case("level_shift", 4, "5min", quiet=False)
+    assert len(loud.truth) > 0
+
+
+def test_seeds_and_family_sets():
+    assert set(sf.DEV_FAMILIES) | set(sf.HELD_OUT_FAMILIES) == set(sf.FAMILIES)
+    assert set(sf.DEV_FAMILIES) & set(sf.HELD_OUT_FAMILIES) == {"real_tweets"}
+    dev = {sf.case_seed(f, i, held_out=False) for f in sf.FAMILIES for i in range(999)}
+    held = {sf.case_seed(f, i, held_out=True) for f in sf.FAMILIES for i in range(999)}
+    assert not dev & held
+    assert min(dev) == sf.DEV_SEED
+    assert min(held) == sf.HELD_OUT_SEED
+    assert {sf.case_freq("weibull_delay", i) for i in range(3)} == set(sf.SIMULATED_FREQS)
+
+
+def test_doctests():
+    assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_real_tweets(real_case):
+    case = real_case
+    analysis.validate_reports(case.reports)
+    assert set(case.reports["region"]) == set(sf.TICKER_REGIONS.values())
+    assert case.freq == pd.Timedelta("5min")
+    lo, hi = case.scored_span
+    first = case.reports["time"].min()
+    assert (lo - first, hi - lo) == (pd.Timedelta("14D"), pd.Timedelta("3D"))
+    assert pd.Timestamp("2015-02-26", tz="UTC") <= first
+    assert hi <= pd.Timestamp("2015-04-23", tz="UTC")
+    truth = case.truth
+    assert 1 <= truth["event"].nunique() <= 3
+    assert (truth["start"] >= lo).all()
+    assert (truth["end"] <= hi).all()
+    assert truth["stands_out"].notna().all()
+    frame = _excess(case)
+    for _, row in truth.iterrows():
+        reports, background = _sums(frame, row, case.freq)
+        assert row["clear"] == (reports >= 2 * background and reports > 0)
+        if background > 0:
+            assert row["ratio"] == pytest.approx(reports / background)
+    # the background is the real series, read here independently
+    raw = pd.read_csv(NAB / "realTweets" / "Twitter_volume_FB.csv")
+    raw_time = pd.to_datetime(raw["timestamp"]).dt.tz_localize("UTC").dt.floor("5min")
+    real = pd.Series(raw["value"].to_numpy(), index=raw_time.dt.as_unit("ns"))
+    fb = case.background[case.background["region"] == sf.TICKER_REGIONS["FB"]]
+    assert (fb["background"].to_numpy() == real.loc[fb["time"]].to_numpy()).all()
+    labels = case.label_windows
+    assert (labels["start"] >= first).all()
+    assert (labels["end"] <= hi).all()
+    assert set(labels["region"]) <= set(sf.TICKER_REGIONS.values())
