@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -167,3 +168,37 @@ def test_no_outage_gives_an_empty_frame_with_typed_columns():
     assert isinstance(windows["start"].dtype, pd.DatetimeTZDtype)
     assert windows["duration"].dtype.kind == "m"
     assert windows["region"].dtype == "str"
+
+
+def test_starts_shrunk_to_the_pooled_start_keep_its_uncertainty():
+    """At hourly bins the pooled start is uncertain by about half a bin; a region's start
+    shrunk towards it must carry that uncertainty (it once kept only the model error, and no
+    interval held its true start)."""
+    sim = simulate(scenarios.regional(days_before=6, freq="1h"), 8)
+    found = estimate_outages(sim.reports)
+    scores = score_outages(found, sim.truth)
+    assert scores["matched"].all()
+    assert scores["start_covered"].mean() >= 5 / 6
+    width = (found["start_high"] - found["start_low"]).set_axis(found["region"])
+    assert (width.drop("WLD") >= 0.5 * width["WLD"]).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_profiled_amplitude_is_the_maximum_likelihood(seed):
+    """Newton's amplitude matches a bounded scalar search of the negative-binomial
+    log-likelihood, including the boundary A = 0 when reports fall short of the baseline."""
+    from scipy import optimize
+
+    from analysis.detect.model import nb_loglik, profile_amplitude
+
+    rng = np.random.default_rng(seed)
+    n, k = 200, float(rng.uniform(0.5, 50))
+    b = rng.uniform(0.2, 30, n)
+    g = np.where(rng.random(n) < 0.3, 0.0, rng.gamma(2.0, 1.0, n))
+    amplitude = [0.0, 0.5, 5.0, 40.0, 0.0][seed]
+    y = rng.negative_binomial(k, k / (k + b * (0.8 if seed == 4 else 1) + amplitude * g))
+    a, ll = profile_amplitude(g, y.astype(float), b, k)
+    best = optimize.minimize_scalar(lambda x: -nb_loglik(y, b + x * g, k), bounds=(0, 500),
+                                    method="bounded", options={"xatol": 1e-8})  # fmt: skip
+    assert ll == pytest.approx(-best.fun, abs=1e-4)
+    assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))

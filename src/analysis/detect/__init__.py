@@ -39,12 +39,16 @@ that reporting process instead of thresholding the reports themselves:
 5. **Uncertainty.** Intervals at ``level`` come from the observed information (the numerical
    Hessian of the profile log-likelihood, including the kernel's parameters), inflated by the
    square root of the Pearson chi-square per degree of freedom where the model fits worse
-   than its noise model says (quasi-likelihood), combined with a model-error term (1
-   minute for a start; 10% of the fitted mean reporting lag for an end, calibrated on
-   simulations with varied reporting processes): estimate +- z * standard error, with a floor
-   of half a bin. The reporting kernel's *family* is uncertain too: a peaked noticing delay
-   (gamma, shape 3: few reports in the first minutes) fits the same reports with an earlier
-   start; the event is refitted under it and the intervals stretch to cover both fits.
+   than its noise model says (quasi-likelihood), combined with a model-error term (minutes
+   for a start, a share of the fitted mean reporting lag for an end: ``MODEL_ERROR_START``
+   and ``MODEL_ERROR_END`` in :mod:`analysis.detect.intervals`, calibrated on reporting
+   processes unlike the model's, the development families of ``benchmarks/stress.py``):
+   estimate +- z * standard error, with a floor of a bin's ``width / sqrt(12)`` (a uniform
+   position within a bin). The reporting kernel's *family* is uncertain too: a peaked
+   noticing delay (gamma, shape 3: few reports in the first minutes) fits the same reports
+   with an earlier start; the event is refitted under it and the intervals stretch to cover
+   both fits. A region's start shrunk towards the pooled start keeps the pooled start's
+   uncertainty.
 
 A window is kept when it lasts at least 2 minutes and its likelihood-ratio
 statistic against the baseline alone, divided by a robust overdispersion (the median squared

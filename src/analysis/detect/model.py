@@ -154,18 +154,21 @@ def profile_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float) -> 
     scale = g.sum()
     a = max((y - b).sum() / scale, 0.0) if scale > 0 else 0.0
     if scale > 0:
+        on = g > 0  # bins without excess add nothing to the gradient or curvature
+        g1, y1, b1 = g[on], y[on], b[on]
         for _ in range(40):
-            mu = b + a * g
-            r = g / mu
-            q = g / (k + mu)
-            grad = np.dot(y, r) - np.dot(y + k, q)
-            hess = np.dot(y + k, q * q) - np.dot(y, r * r)
+            mu = b1 + a * g1
+            r = g1 / mu
+            q = g1 / (k + mu)
+            grad = np.dot(y1, r) - np.dot(y1 + k, q)
+            hess = np.dot(y1 + k, q * q) - np.dot(y1, r * r)
             new = a - grad / hess if hess < 0 else a * 2 + 1e-9
             new = max(new, a / 10, 0.0)
-            if abs(new - a) <= 1e-6 * max(a, 1e-9):
-                a = new
+            # stop when the step gains under 1e-6 in log-likelihood, or sits on A = 0
+            gain = grad * (new - a) - 0.5 * abs(hess) * (new - a) ** 2 if hess < 0 else np.inf
+            a, done = new, gain < 1e-6 or (new == 0.0 and grad <= 0)
+            if done:
                 break
-            a = new
     return a, nb_loglik(y, b + a * g, k)
 
 

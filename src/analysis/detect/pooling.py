@@ -9,12 +9,15 @@ their amplitude is significant.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from analysis.baseline import SeriesBaseline
 from analysis.detect.candidates import Candidate
 from analysis.detect.intervals import (
+    bin_floor,
     fit_with_uncertainty,
     inflate,
     shrink_towards_pooled,
@@ -26,6 +29,7 @@ from analysis.detect.model import (
     MINUTE,
     WINDOW_AND_KERNEL,
     Params,
+    Window,
     cut_window,
     fit_model,
     initial_params,
@@ -47,6 +51,35 @@ SMALL_EXCESS_LR = 150.0
 COARSE_BINS = pd.Timedelta("15min")
 
 
+@dataclass(frozen=True)
+class PooledFit:
+    """The pooled window of an event: shared start, end and kernel over its top regions."""
+
+    params: Params
+    origin: pd.Timestamp  # minute 0 of the parameters
+    se: tuple[float, float, float]  # start, end, duration (minutes)
+    spread: tuple[float, float]  # kernel-family envelope of start and end (minutes)
+    lr: float
+    windows: list[Window]
+
+    @property
+    def width(self) -> pd.Timedelta:
+        return max(w.width for w in self.windows)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.origin + pd.Timedelta(self.params.start, "min")
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.origin + pd.Timedelta(self.params.end, "min")
+
+    @property
+    def start_se(self) -> float:
+        """Standard error of the start (minutes), at least the bin's, as in its own row."""
+        return max(self.se[0], bin_floor(self.width))
+
+
 def estimate_event(
     event: list[Candidate],
     keys: list[tuple],
@@ -62,96 +95,127 @@ def estimate_event(
     before: pd.Timedelta,
     after: pd.Timedelta,
 ) -> list[dict]:
+    """Rows of one event: the pooled ``WLD`` window, regions' own fits and borrowed windows
+    (see the module notes)."""
     lo = min(c.lo for c in event) - before
     hi = max(c.hi for c in event) + after
-    rows = []
-    own = {}
+    own: dict[tuple, Candidate] = {}
     for c in event:  # a region with two candidates in one event: keep the larger
         if c.key not in own or c.excess > own[c.key].excess:
             own[c.key] = c
-    pooled_fit = None
+    fit = None
     if pooled and len(own) >= 2:
         top = sorted(own.values(), key=lambda c: -c.excess)[:max_pooled_regions]
-        windows = [cut_window(bases[c.key], c.key[-1], lo, hi) for c in top]
-        origin = min(w.origin for w in windows)
-        shifts = [(w.origin - origin) / MINUTE for w in windows]
-        first = min(c.lo for c in top)
-        last = max(c.hi for c in top)
-        start = Params((first - origin) / MINUTE - 5, max((last - origin) / MINUTE - 25,
-                        (first - origin) / MINUTE + 5), 4.0, 15.0, 0.5, 60.0)  # fmt: skip
-        params, ll, se, spread, phi = fit_with_uncertainty(windows, shifts, start, FIT)
-        robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
-        lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
-        pooled_fit = (params, origin, se, spread)
-        width = max(w.width for w in windows)
-        columns = {"service": service} if len(key_names) > 1 else {}
-        rows.append(window_row({**columns, "region": "WLD"}, params, se, spread, origin, windows,
-                         level=level, estimate="pooled", lr=lr, width=width))  # fmt: skip
+        fit = _pooled_fit(top, bases, lo, hi)
+    columns = {"service": service} if len(key_names) > 1 else {}
+    rows = [] if fit is None else [_pooled_row({**columns, "region": "WLD"}, fit, level)]
     borrowed = []
     for key in keys:
-        base = bases[key]
-        w = cut_window(base, key[-1], lo, hi)
+        w = cut_window(bases[key], key[-1], lo, hi)
         if not len(w.observed) or np.isnan(w.observed).all():
             continue
         columns = dict(zip(key_names, key, strict=True))
         candidate = own.get(key)
-        null = null_loglik(w)
-        if candidate is not None and (candidate.excess >= own_fit_excess or pooled_fit is None):
-            if pooled_fit is None:
-                init = initial_params(w, candidate.lo, candidate.hi)
-                params, ll, se, spread, phi = fit_with_uncertainty([w], [0.0], init, FIT)
-            else:  # refit window and kernel from the pooled fit (its novelty and family kept);
-                # the standard errors still carry the novelty parameters
-                p0, origin, _, spread = pooled_fit
-                shift = (origin - w.origin) / MINUTE
-                init = Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor,
-                               p0.eta, p0.shape)  # fmt: skip
-                params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
-                phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
-                se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
-            lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [0.0], robust=True)
-            collapsed = params.end - params.start < 2.0
-            coarse = w.width >= COARSE_BINS
-            if lr >= min_lr and not collapsed:
-                row = window_row(columns, params, se, spread, w.origin, [w], level=level,
-                           estimate="region", lr=lr, width=w.width)  # fmt: skip
-                daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
-                if (candidate.screened or row["excess_reports"] >= SMALL_EXCESS * daily
-                        or lr >= SMALL_EXCESS_LR):  # fmt: skip
-                    rows.append(row)
-            if not (collapsed and coarse and pooled_fit is not None):
+        if candidate is not None and (candidate.excess >= own_fit_excess or fit is None):
+            row, collapsed = _own_row(columns, w, bases[key], candidate, fit,
+                                      level=level, min_lr=min_lr)  # fmt: skip
+            rows += [row] if row is not None else []
+            # an own refit that collapsed to an instant at coarse bins (a few of them can be
+            # fitted by a spike) tests the pooled window instead, as a sparse region does; at
+            # finer bins a collapse is a burst, not an outage
+            if not (collapsed and w.width >= COARSE_BINS and fit is not None):
                 continue
-            # the region's own refit collapsed to an instant, which coarse bins cannot show
-            # (a few of them can be fitted by a spike): test the pooled window instead, as a
-            # sparse region does. At finer bins a collapse is a burst, not an outage.
-        if pooled_fit is None:
-            continue
-        params, origin, se, spread = pooled_fit
-        shift = (w.origin - origin) / MINUTE
-        ll = loglik(params.vector(), [w], [shift])
-        lr = 2 * (ll - null) / overdispersion(params.vector(), [w], [shift], robust=True)
-        # a candidate found only by pooling is tested as a region borrowing the window is
-        threshold = BORROWED_LR if candidate is None or candidate.screened else min_lr
-        if lr >= threshold:
-            borrowed.append((columns, lr, w))
-    if pooled_fit is not None:
-        pooled_start = pooled_fit[1] + pd.Timedelta(pooled_fit[0].start, "min")
-        shrink_towards_pooled(rows, pooled_start, level)
-    if borrowed:
-        # regions that borrow the pooled window also carry how much regions' own windows
-        # scatter around it (staggered starts and recoveries)
-        params, origin, se, spread = pooled_fit
-        own_rows = [r for r in rows if r["estimate"] == "region"]
-        scatter = (0.0, 0.0)
-        if len(own_rows) >= 3:
-            pooled_start = origin + pd.Timedelta(params.start, "min")
-            pooled_end = origin + pd.Timedelta(params.end, "min")
-            scatter = (
-                float(np.std([(r["start"] - pooled_start) / MINUTE for r in own_rows], ddof=1)),
-                float(np.std([(r["end"] - pooled_end) / MINUTE for r in own_rows], ddof=1)),
-            )
-        wide = (float(np.hypot(se[0], scatter[0])), float(np.hypot(se[1], scatter[1])), se[2])
-        for columns, lr, w in borrowed:
-            rows.append(window_row(columns, params, wide, spread, origin, [w], level=level,
-                             estimate="pooled", lr=lr, width=w.width))  # fmt: skip
+        if fit is not None:
+            lr = _borrowed_lr(w, fit)
+            # a candidate found only by pooling is tested as a region borrowing the window is
+            if lr >= (BORROWED_LR if candidate is None or candidate.screened else min_lr):
+                borrowed.append((columns, lr, w))
+    if fit is not None:
+        shrink_towards_pooled(rows, fit.start, fit.start_se, level)
+        rows += _borrowed_rows(borrowed, rows, fit, level)
     return rows
+
+
+def _pooled_fit(
+    top: list[Candidate], bases: dict[tuple, SeriesBaseline], lo: pd.Timestamp, hi: pd.Timestamp
+) -> PooledFit:
+    """Fit one window and kernel shared by the ``top`` regions, each with its own amplitude."""
+    windows = [cut_window(bases[c.key], c.key[-1], lo, hi) for c in top]
+    origin = min(w.origin for w in windows)
+    shifts = [(w.origin - origin) / MINUTE for w in windows]
+    first = (min(c.lo for c in top) - origin) / MINUTE
+    last = (max(c.hi for c in top) - origin) / MINUTE
+    start = Params(first - 5, max(last - 25, first + 5), 4.0, 15.0, 0.5, 60.0)
+    params, ll, se, spread, _ = fit_with_uncertainty(windows, shifts, start, FIT)
+    robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
+    lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
+    return PooledFit(params, origin, se, spread, lr, windows)
+
+
+def _pooled_row(columns: dict, fit: PooledFit, level: float) -> dict:
+    return window_row(columns, fit.params, fit.se, fit.spread, fit.origin, fit.windows,
+                      level=level, estimate="pooled", lr=fit.lr, width=fit.width)  # fmt: skip
+
+
+def _own_row(
+    columns: dict,
+    w: Window,
+    base: SeriesBaseline,
+    candidate: Candidate,
+    fit: PooledFit | None,
+    *,
+    level: float,
+    min_lr: float,
+) -> tuple[dict | None, bool]:
+    """A region's own fit: its row (``None`` when the window fails the test) and whether the
+    fit collapsed to a window under 2 minutes."""
+    if fit is None:
+        init = initial_params(w, candidate.lo, candidate.hi)
+        params, ll, se, spread, _ = fit_with_uncertainty([w], [0.0], init, FIT)
+    else:  # refit window and kernel from the pooled fit (its novelty and family kept); the
+        # standard errors still carry the novelty parameters
+        shift = (fit.origin - w.origin) / MINUTE
+        p0 = fit.params
+        init = Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor, p0.eta,
+                      p0.shape)  # fmt: skip
+        params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
+        phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
+        se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
+        spread = fit.spread
+    lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
+    collapsed = params.end - params.start < 2.0
+    if lr < min_lr or collapsed:
+        return None, collapsed
+    row = window_row(columns, params, se, spread, w.origin, [w], level=level,
+                     estimate="region", lr=lr, width=w.width)  # fmt: skip
+    daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
+    small = row["excess_reports"] < SMALL_EXCESS * daily and lr < SMALL_EXCESS_LR
+    return (None if small and not candidate.screened else row), False
+
+
+def _borrowed_lr(w: Window, fit: PooledFit) -> float:
+    """Likelihood-ratio statistic of region ``w`` against the pooled window, its amplitude
+    free (robust overdispersion)."""
+    shift = (w.origin - fit.origin) / MINUTE
+    ll = loglik(fit.params.vector(), [w], [shift])
+    phi = overdispersion(fit.params.vector(), [w], [shift], robust=True)
+    return 2 * (ll - null_loglik(w)) / phi
+
+
+def _borrowed_rows(
+    borrowed: list[tuple[dict, float, Window]], rows: list[dict], fit: PooledFit, level: float
+) -> list[dict]:
+    """Rows of regions that borrow the pooled window; their intervals also carry how much
+    the regions' own windows scatter around it (staggered starts and recoveries)."""
+    own_rows = [r for r in rows if r["estimate"] == "region"]
+    scatter = (0.0, 0.0)
+    if len(own_rows) >= 3:
+        scatter = (
+            float(np.std([(r["start"] - fit.start) / MINUTE for r in own_rows], ddof=1)),
+            float(np.std([(r["end"] - fit.end) / MINUTE for r in own_rows], ddof=1)),
+        )
+    se = fit.se
+    wide = (float(np.hypot(se[0], scatter[0])), float(np.hypot(se[1], scatter[1])), se[2])
+    return [window_row(columns, fit.params, wide, fit.spread, fit.origin, [w], level=level,
+                       estimate="pooled", lr=lr, width=w.width)
+            for columns, lr, w in borrowed]  # fmt: skip
