@@ -193,12 +193,65 @@ def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
     ):
         return -np.inf
     spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, n))
-    total = 0.0
-    for w, shift in zip(windows, shifts, strict=True):
-        seen = ~np.isnan(w.observed)
-        g = excess_shape(p, w, shift, spectrum)[seen]
-        total += profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
-    return total
+    groups: dict[tuple[int, pd.Timedelta], list[int]] = {}
+    for i, w in enumerate(windows):  # windows of one length and bin width go as one batch
+        groups.setdefault((w.n, w.width), []).append(i)
+    return sum(
+        _batch_loglik(p, [windows[i] for i in group], [shifts[i] for i in group], spectrum)
+        for group in groups.values()
+    )
+
+
+def _batch_loglik(
+    p: Params, windows: list[Window], shifts: list[float], spectrum: tuple[np.ndarray, int]
+) -> float:
+    """:func:`loglik` over windows of one length and bin width, as arrays of one row each:
+    the excess shapes by one FFT, the amplitudes by one vectorised Newton search."""
+    n = windows[0].n
+    u = np.arange(n, dtype=float)[None, :] + np.asarray(shifts, dtype=float)[:, None]
+    cover = np.clip(np.minimum(u + 1, p.end) - np.maximum(u, p.start), 0, 1)
+    since = np.maximum(u + 0.5 - p.start, 0)
+    x = np.vstack([w.activity for w in windows]) * cover
+    x = x * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+    kernel_fft, size = spectrum
+    echo = np.fft.irfft(np.fft.rfft(x, size, axis=1) * kernel_fft, size, axis=1)[:, :n]
+    g = np.add.reduceat(np.maximum(echo, 0), windows[0].bin_of_minute, axis=1)
+    observed = np.vstack([w.observed for w in windows])
+    seen = ~np.isnan(observed)
+    y = np.where(seen, observed, 0.0)
+    g = np.where(seen, g, 0.0)
+    b = np.vstack([w.expected for w in windows])
+    k = np.array([w.dispersion for w in windows])[:, None]
+    a = _profile_amplitudes(g, y, b, k, seen)
+    mu = b + a[:, None] * g
+    return float(np.sum(np.where(seen, y * np.log(mu) - (y + k) * np.log(k + mu), 0.0)))
+
+
+def _profile_amplitudes(
+    g: np.ndarray, y: np.ndarray, b: np.ndarray, k: np.ndarray, seen: np.ndarray
+) -> np.ndarray:
+    """:func:`profile_amplitude` for each row at once (rows: windows; ``g`` and ``y`` zero
+    where a bin is missing, as ``seen`` says)."""
+    scale = g.sum(axis=1)
+    active = scale > 0
+    excess = np.sum(np.where(seen, y - b, 0.0), axis=1)
+    a = np.where(active, np.maximum(excess / np.where(active, scale, 1.0), 0.0), 0.0)
+    for _ in range(40):
+        if not active.any():
+            break
+        mu = b + a[:, None] * g
+        r = g / mu
+        q = g / (k + mu)
+        grad = np.sum(y * r - (y + k) * q, axis=1)
+        hess = np.sum((y + k) * q * q - y * r * r, axis=1)
+        concave = hess < 0
+        new = np.where(concave, a - grad / np.where(concave, hess, -1.0), a * 2 + 1e-9)
+        new = np.maximum(np.maximum(new, a / 10), 0.0)
+        step = new - a
+        gain = np.where(concave, grad * step - 0.5 * np.abs(hess) * step**2, np.inf)
+        a = np.where(active, new, a)
+        active &= ~((gain < 1e-6) | ((new == 0.0) & (grad <= 0)))
+    return a
 
 
 def overdispersion(
