@@ -28,7 +28,6 @@ seeds from 20,000; held-out families (``weibull_delay``, ``powerlaw_tail``, ``pe
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -40,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 import analysis
+from analysis.detect.peers import high_segments
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stress_families as sf
@@ -176,14 +176,7 @@ def pelt_outages(
             continue
         z = r[seen]
         breaks = _pelt_l2(z, penalty if penalty is not None else 10 * np.log(len(z)))
-        windows: list[list[int]] = []
-        for a, b in itertools.pairwise([0, *breaks]):
-            if z[a:b].mean() <= threshold:
-                continue
-            if windows and windows[-1][1] == a:
-                windows[-1][1] = b
-            else:
-                windows.append([a, b])
+        windows = high_segments(z, breaks, threshold)
         bin_start = first + seen * width
         rows += [
             {"region": region, "start": bin_start[a], "end": bin_start[b - 1] + width}

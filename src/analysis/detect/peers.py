@@ -18,7 +18,7 @@ from analysis.baseline import series_baselines
 from analysis.detect.candidates import flag_candidates
 from analysis.schema import group_keys, validate_reports
 
-__all__ = ["changepoint_outages", "series_columns", "threshold_outages"]
+__all__ = ["changepoint_outages", "high_segments", "series_columns", "threshold_outages"]
 
 
 def threshold_outages(
@@ -104,22 +104,33 @@ def changepoint_outages(
         algo = ruptures.Binseg(model="l2", min_size=min_size, jump=step).fit(r)
         breaks = algo.predict(pen=penalty if penalty is not None else 10 * np.log(len(r)))
         times = base.times[seen]
-        edges = [0, *breaks]
-        windows: list[list[int]] = []
-        for a, b in itertools.pairwise(edges):
-            if r[a:b].mean() <= threshold:
-                continue
-            if windows and windows[-1][1] == a:
-                windows[-1][1] = b
-            else:
-                windows.append([a, b])
         rows += [
             {**series_columns(reports, key), "start": times[a], "end": times[b - 1] + base.width}
-            for a, b in windows
+            for a, b in high_segments(r, breaks, threshold)
         ]
     out = pd.DataFrame(rows, columns=[*group_keys(reports), "start", "end"])
     out["duration"] = out["end"] - out["start"]
     return out
+
+
+def high_segments(r: np.ndarray, breaks: list[int], threshold: float) -> list[tuple[int, int]]:
+    """Segments (first index, end index) of ``r`` between change points ``breaks`` whose mean
+    exceeds ``threshold``, adjacent ones merged.
+
+    Examples
+    --------
+    >>> high_segments(np.array([0, 0, 5, 5, 6, 6, 0]), [2, 4, 6, 7], 3.0)
+    [(2, 6)]
+    """
+    windows: list[list[int]] = []
+    for a, b in itertools.pairwise([0, *breaks]):
+        if r[a:b].mean() <= threshold:
+            continue
+        if windows and windows[-1][1] == a:
+            windows[-1][1] = b
+        else:
+            windows.append([a, b])
+    return [(a, b) for a, b in windows]
 
 
 def series_columns(reports: pd.DataFrame, key: tuple) -> dict[str, str]:
