@@ -47,6 +47,10 @@ BORROWED_LR = 20.0
 #: such small excesses; outages rarely do (set on the development scenarios).
 SMALL_EXCESS = 0.25
 SMALL_EXCESS_LR = 150.0
+#: Likelihood ratio the pooled window of an event found only by pooling (no region's reports
+#: stood out alone) needs: its regions' own tests are not one-parameter tests, as the window
+#: was fitted to them (the size of a burst of news or bots, as ``SMALL_EXCESS_LR``).
+POOLED_ONLY_LR = 150.0
 #: Bins this wide or wider cannot resolve a window of a few minutes.
 COARSE_BINS = pd.Timedelta("15min")
 
@@ -107,6 +111,8 @@ def estimate_event(
     if pooled and len(own) >= 2:
         top = sorted(own.values(), key=lambda c: -c.excess)[:max_pooled_regions]
         fit = _pooled_fit(top, bases, lo, hi)
+    if all(c.screened for c in own.values()) and (fit is None or fit.lr < POOLED_ONLY_LR):
+        return []  # found only by pooling, and the pooled window is no stronger than a burst
     columns = {"service": service} if len(key_names) > 1 else {}
     rows = [] if fit is None else [_pooled_row({**columns, "region": "WLD"}, fit, level)]
     borrowed = []
