@@ -82,30 +82,54 @@ def _spans(width: pd.Timedelta) -> list[int]:
     return sorted({max(1, round(scale / width)) for scale in SCALES})
 
 
-def _log_ratio(base: SeriesBaseline, span: int) -> np.ndarray:
+def _log_ratio(totals: np.ndarray, span: int) -> np.ndarray:
     """How far reports stay above the baseline over each trailing ``span`` bins.
 
     The span is cut into four blocks (fewer when it holds fewer bins); each block's
     ``log((Y + c) / (B + c))`` is taken, and the second lowest of four (the lowest of fewer)
-    is kept: a stretch scores high only when reports stay up
-    over three quarters of it, as they do while an outage lasts, not when one burst spikes
-    and fades. A block with no bin seen counts as normal (0); NaN where no bin was seen.
+    is kept: a stretch scores high only when reports stay up over three quarters of it, as
+    they do while an outage lasts, not when one burst spikes and fades. A block with no bin
+    seen counts as normal (0); NaN where no bin was seen. ``totals``: the cumulative sums of
+    :func:`_running_totals`.
     """
     blocks = min(4, span)
     block = max(1, round(span / blocks))
-    seen = ~np.isnan(base.observed)
-    y = pd.Series(np.where(seen, base.observed, 0.0)).rolling(block, min_periods=1).sum()
-    b = pd.Series(np.where(seen, base.expected, 0.0)).rolling(block, min_periods=1).sum()
-    n = pd.Series(seen.astype(float)).rolling(block, min_periods=1).sum().to_numpy()
-    ratio = np.log((y.to_numpy() + PSEUDO_COUNT) / (b.to_numpy() + PSEUDO_COUNT))
-    ratio = np.where(n > 0, ratio, 0.0)
+    y, b, n = _trailing(totals, block)
+    ratio = np.where(n > 0, np.log((y + PSEUDO_COUNT) / (b + PSEUDO_COUNT)), 0.0)
     lagged = np.zeros((blocks, len(ratio)))
     for i in range(blocks):
         lagged[i, i * block :] = ratio[: len(ratio) - i * block]
-    window = blocks * block
-    seen_any = pd.Series(seen.astype(float)).rolling(window, min_periods=1).sum().to_numpy()
-    kept = np.sort(lagged, axis=0)[1 if blocks == 4 else 0]
+    if blocks == 4:  # the second lowest of four, from the two pairs' lows and highs
+        low1, high1 = np.minimum(lagged[0], lagged[1]), np.maximum(lagged[0], lagged[1])
+        low2, high2 = np.minimum(lagged[2], lagged[3]), np.maximum(lagged[2], lagged[3])
+        kept = np.minimum(np.maximum(low1, low2), np.minimum(high1, high2))
+    else:
+        kept = lagged.min(axis=0)
+    seen_any = _trailing(totals[2:], blocks * block)[0]
     return np.where(seen_any > 0, kept, np.nan)
+
+
+def _running_totals(base: SeriesBaseline) -> np.ndarray:
+    """Cumulative sums (from 0) of observed reports, expected reports and seen bins, one row
+    each, missing bins counting 0."""
+    seen = ~np.isnan(base.observed)
+    rows = np.vstack([np.where(seen, base.observed, 0.0), np.where(seen, base.expected, 0.0),
+                      seen.astype(float)])  # fmt: skip
+    return np.concatenate([np.zeros((3, 1)), np.cumsum(rows, axis=1)], axis=1)
+
+
+def _trailing(totals: np.ndarray, span: int) -> np.ndarray:
+    """Sums over each trailing ``span`` bins (fewer at the start), from cumulative sums.
+
+    Examples
+    --------
+    >>> _trailing(np.array([[0.0, 1.0, 3.0, 6.0, 10.0]]), 2)
+    array([[1., 3., 5., 7.]])
+    """
+    out = totals[:, 1:].copy()
+    if span < out.shape[1]:
+        out[:, span:] -= totals[:, 1 : totals.shape[1] - span]
+    return out
 
 
 def gumbel_standardise(score: np.ndarray, per_day: int) -> np.ndarray | None:
@@ -157,14 +181,16 @@ def calibrated_scores(base: SeriesBaseline) -> Scores | None:
     """Scores of one series at every scale (see the module notes), or ``None`` when the
     history is too short for a calibration."""
     per_day = int(DAY / base.width)
+    totals = _running_totals(base)
     unusual, typical = [], []
     for span in _spans(base.width):
-        s = _log_ratio(base, span)
+        s = _log_ratio(totals, span)
         g = gumbel_standardise(s, per_day)
         if g is None:
             return None
-        median = np.nanmedian(s)
-        mad = max(1.4826 * np.nanmedian(np.abs(s - median)), 1e-3)
+        sample = s[:: max(1, len(s) // 5000)]  # the typical value needs no more than this
+        median = np.nanmedian(sample)
+        mad = max(1.4826 * np.nanmedian(np.abs(sample - median)), 1e-3)
         unusual.append(g)
         typical.append((s - median) / mad)
     return Scores(np.vstack(unusual), np.vstack(typical))
