@@ -74,7 +74,8 @@ class Candidate:
     lo: pd.Timestamp  # first flagged window start
     hi: pd.Timestamp  # end of last flagged bin
     excess: float
-    screened: bool = False  # passed the calibrated screen (not the fixed rules)
+    screened: bool = False  # found by pooling regions (not by the fixed rules)
+    calibrated: bool = False  # judged against its series' own history (enough days for it)
 
 
 def candidate_excess(base: SeriesBaseline, a: int, b: int) -> float:

@@ -158,6 +158,7 @@ def _candidates(
         extra = [] if own is None else screened_stretches(base, own, pool, merge_gap=merge_gap)
         extra = [(a, b) for a, b in extra if not taken[a : b + 1].any()]
         out += [Candidate(key, base.times[a], base.times[b] + base.width,
-                          candidate_excess(base, a, b), screened=(a, b) in extra)
+                          candidate_excess(base, a, b), screened=(a, b) in extra,
+                          calibrated=own is not None)
                 for a, b in fixed + extra]  # fmt: skip
     return out

@@ -38,7 +38,8 @@ from analysis.detect.model import (
     overdispersion,
 )
 
-#: Likelihood ratio a region without a candidate of its own needs to borrow the pooled window:
+#: Likelihood ratio a region needs to borrow the pooled window (no candidate of its own, or an
+#: own fit too weak to stand alone):
 #: a one-parameter test (its amplitude, the window fixed), so a p-value of about 4e-6, which
 #: across 200 regions tested per event leaves about one false borrowing in a thousand events.
 BORROWED_LR = 20.0
@@ -123,18 +124,18 @@ def estimate_event(
         columns = dict(zip(key_names, key, strict=True))
         candidate = own.get(key)
         if candidate is not None and (candidate.excess >= own_fit_excess or fit is None):
-            row, collapsed = _own_row(columns, w, bases[key], candidate, fit,
-                                      level=level, min_lr=min_lr)  # fmt: skip
+            row, outcome = _own_row(columns, w, bases[key], candidate, fit,
+                                    level=level, min_lr=min_lr)  # fmt: skip
             rows += [row] if row is not None else []
-            # an own refit that collapsed to an instant at coarse bins (a few of them can be
-            # fitted by a spike) tests the pooled window instead, as a sparse region does; at
-            # finer bins a collapse is a burst, not an outage
-            if not (collapsed and w.width >= COARSE_BINS and fit is not None):
+            # an own fit too weak for the test alone, or one that collapsed to an instant at
+            # coarse bins (a few of them can be fitted by a spike), tests the pooled window
+            # instead, as a sparse region does; at finer bins a collapse is a burst
+            retry = outcome == "weak" or (outcome == "collapsed" and w.width >= COARSE_BINS)
+            if not (retry and fit is not None):
                 continue
         if fit is not None:
             lr = _borrowed_lr(w, fit)
-            # a candidate found only by pooling is tested as a region borrowing the window is
-            if lr >= (BORROWED_LR if candidate is None or candidate.screened else min_lr):
+            if lr >= BORROWED_LR:
                 borrowed.append((columns, lr, w))
     if fit is not None:
         shrink_towards_pooled(rows, fit.start, fit.start_se, level)
@@ -172,9 +173,10 @@ def _own_row(
     *,
     level: float,
     min_lr: float,
-) -> tuple[dict | None, bool]:
-    """A region's own fit: its row (``None`` when the window fails the test) and whether the
-    fit collapsed to a window under 2 minutes."""
+) -> tuple[dict | None, str]:
+    """A region's own fit: its row (``None`` when the window fails) and the outcome:
+    ``"kept"``, ``"collapsed"`` (a window under 2 minutes), ``"weak"`` (under ``min_lr``) or
+    ``"small"`` (a burst's size and likelihood ratio)."""
     if fit is None:
         init = initial_params(w, candidate.lo, candidate.hi)
         params, ll, se, spread, _ = fit_with_uncertainty([w], [0.0], init, FIT)
@@ -189,14 +191,16 @@ def _own_row(
         se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
         spread = fit.spread
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
-    collapsed = params.end - params.start < 2.0
-    if lr < min_lr or collapsed:
-        return None, collapsed
+    if params.end - params.start < 2.0:
+        return None, "collapsed"
+    if lr < min_lr:
+        return None, "weak"
     row = window_row(columns, params, se, spread, w.origin, [w], level=level,
                      estimate="region", lr=lr, width=w.width)  # fmt: skip
     daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
     small = row["excess_reports"] < SMALL_EXCESS * daily and lr < SMALL_EXCESS_LR
-    return (None if small and not candidate.screened else row), False
+    # the burst-size rule stands in for the screen where the history is too short for it
+    return (None, "small") if small and not candidate.calibrated else (row, "kept")
 
 
 def _borrowed_lr(w: Window, fit: PooledFit) -> float:
