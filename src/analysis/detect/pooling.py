@@ -181,14 +181,14 @@ def _own_row(
         init = initial_params(w, candidate.lo, candidate.hi)
         params, ll, se, spread, _ = fit_with_uncertainty([w], [0.0], init, FIT)
     else:  # refit window and kernel from the pooled fit (its novelty and family kept); the
-        # standard errors still carry the novelty parameters
+        # standard errors over the same parameters (the model error dominates the intervals)
         shift = (fit.origin - w.origin) / MINUTE
         p0 = fit.params
         init = Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor, p0.eta,
                       p0.shape)  # fmt: skip
         params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
         phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
-        se = inflate(standard_errors(params, [w], [0.0], FIT), phi)
+        se = inflate(standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
         spread = fit.spread
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
     if params.end - params.start < 2.0:
