@@ -71,7 +71,8 @@ def estimate_outages(
         Excess reports a region needs for its own fit; sparser regions borrow the pooled
         window.
     pooled : bool
-        Pool regions whose candidates overlap (and add the ``WLD`` pooled rows).
+        Pool regions whose candidates overlap (and add the ``WLD`` pooled rows), and add the
+        candidates that the screen finds by pooling regions (:mod:`analysis.detect.screen`).
     max_pooled_regions : int
         Regions (those with most excess) used to fit the pooled window.
     before, after : str or Timedelta
