@@ -131,16 +131,20 @@ def kernel_spectrum(weights: np.ndarray) -> tuple[np.ndarray, int]:
     return np.fft.rfft(weights, size), size
 
 
+def _exposure(p: Params, u: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Users hit per minute ``u`` (minutes from the window origin, any shape): activity while
+    the outage lasts (the covered share of each minute), settling by novelty."""
+    cover = np.clip(np.minimum(u + 1, p.end) - np.maximum(u, p.start), 0, 1)
+    since = np.maximum(u + 0.5 - p.start, 0)
+    return activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+
+
 def excess_shape(
     p: Params, w: Window, origin_shift: float, spectrum: tuple[np.ndarray, int]
 ) -> np.ndarray:
     """Excess shape per bin (amplitude 1) for window ``w``: the outage's activity-weighted
     indicator convolved (FFT) with the kernel whose spectrum is given."""
-    u = np.arange(w.n, dtype=float) + origin_shift
-    s, e = p.start, p.end
-    cover = np.clip(np.minimum(u + 1, e) - np.maximum(u, s), 0, 1)
-    since = np.maximum(u + 0.5 - s, 0)
-    x = w.activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+    x = _exposure(p, np.arange(w.n, dtype=float) + origin_shift, w.activity)
     if not x.any():
         return np.zeros(len(w.expected))
     kernel_fft, size = spectrum
@@ -216,10 +220,7 @@ def _batch_loglik(
     the excess shapes by one FFT, the amplitudes by one vectorised Newton search."""
     n = windows[0].n
     u = np.arange(n, dtype=float)[None, :] + np.asarray(shifts, dtype=float)[:, None]
-    cover = np.clip(np.minimum(u + 1, p.end) - np.maximum(u, p.start), 0, 1)
-    since = np.maximum(u + 0.5 - p.start, 0)
-    x = np.vstack([w.activity for w in windows]) * cover
-    x = x * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
+    x = _exposure(p, u, np.vstack([w.activity for w in windows]))
     kernel_fft, size = spectrum
     echo = np.fft.irfft(np.fft.rfft(x, size, axis=1) * kernel_fft, size, axis=1)[:, :n]
     g = np.add.reduceat(np.maximum(echo, 0), windows[0].bin_of_minute, axis=1)
