@@ -183,6 +183,32 @@ def test_starts_shrunk_to_the_pooled_start_keep_its_uncertainty():
     assert (width.drop("WLD") >= 0.5 * width["WLD"]).all()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_profiled_amplitude_stays_finite_where_the_likelihood_is_not_concave(seed):
+    """Very overdispersed counts (size about 1) twice a baseline that is too low, and an
+    excess shape on five bins: the negative-binomial log-likelihood is convex in A far out,
+    where the moment start lies. Newton once doubled A there forty times (to 1e14), so that a
+    pooled window scored below no outage at all; the amplitude must be the bounded search's,
+    one region alone and in a batch."""
+    from scipy import optimize
+
+    from analysis.detect.model import _profile_amplitudes, nb_loglik, profile_amplitude
+
+    rng = np.random.default_rng(seed)
+    n, k = 150, float(rng.uniform(0.5, 2))
+    b = rng.uniform(5, 30, n)
+    g = np.zeros(n)
+    g[rng.integers(0, n - 5) :][:5] = rng.gamma(2.0, 1.0, 5)
+    y = rng.negative_binomial(k, k / (k + 2 * b)).astype(float)
+    best = optimize.minimize_scalar(lambda x: -nb_loglik(y, b + x * g, k), bounds=(0, 1e4),
+                                    method="bounded", options={"xatol": 1e-8})  # fmt: skip
+    a, ll = profile_amplitude(g, y, b, k)
+    batch = _profile_amplitudes(g[None], y[None], b[None], np.array([[k]]), np.ones((1, n), bool))
+    assert ll == pytest.approx(-best.fun, abs=1e-4)
+    assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
+    assert batch[0] == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_profiled_amplitude_is_the_maximum_likelihood(seed):
     """Newton's amplitude matches a bounded scalar search of the negative-binomial

@@ -153,27 +153,13 @@ def excess_shape(
 
 
 def profile_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float) -> tuple[float, float]:
-    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (Newton; the
-    log-likelihood is concave in A). Returns (A, log-likelihood up to a constant)."""
-    scale = g.sum()
-    a = max((y - b).sum() / scale, 0.0) if scale > 0 else 0.0
-    if scale > 0:
-        on = g > 0  # bins without excess add nothing to the gradient or curvature
-        g1, y1, b1 = g[on], y[on], b[on]
-        for _ in range(40):
-            mu = b1 + a * g1
-            r = g1 / mu
-            q = g1 / (k + mu)
-            grad = np.dot(y1, r) - np.dot(y1 + k, q)
-            hess = np.dot(y1 + k, q * q) - np.dot(y1, r * r)
-            new = a - grad / hess if hess < 0 else a * 2 + 1e-9
-            new = max(new, a / 10, 0.0)
-            # stop when the step gains under 1e-6 in log-likelihood, or sits on A = 0
-            gain = grad * (new - a) - 0.5 * abs(hess) * (new - a) ** 2 if hess < 0 else np.inf
-            a, done = new, gain < 1e-6 or (new == 0.0 and grad <= 0)
-            if done:
-                break
-    return a, nb_loglik(y, b + a * g, k)
+    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (see
+    :func:`_profile_amplitudes`). Returns (A, log-likelihood up to a constant)."""
+    on = g > 0  # bins without excess add nothing to the gradient or curvature
+    n = int(on.sum())
+    a = _profile_amplitudes(g[on][None], y[on][None], b[on][None], np.array([[k]]),
+                            np.ones((1, n), dtype=bool))[0] if n else 0.0  # fmt: skip
+    return float(a), nb_loglik(y, b + a * g, k)
 
 
 def nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
@@ -231,32 +217,42 @@ def _batch_loglik(
     b = np.vstack([w.expected for w in windows])
     k = np.array([w.dispersion for w in windows])[:, None]
     a = _profile_amplitudes(g, y, b, k, seen)
+    return float(_rows_loglik(a, g, y, b, k, seen).sum())
+
+
+def _rows_loglik(a: np.ndarray, g: np.ndarray, y: np.ndarray, b: np.ndarray, k: np.ndarray,
+                 seen: np.ndarray) -> np.ndarray:  # fmt: skip
     mu = b + a[:, None] * g
-    return float(np.sum(np.where(seen, y * np.log(mu) - (y + k) * np.log(k + mu), 0.0)))
+    return np.sum(np.where(seen, y * np.log(mu) - (y + k) * np.log(k + mu), 0.0), axis=1)
 
 
 def _profile_amplitudes(
     g: np.ndarray, y: np.ndarray, b: np.ndarray, k: np.ndarray, seen: np.ndarray
 ) -> np.ndarray:
-    """:func:`profile_amplitude` for each row at once (rows: windows; ``g`` and ``y`` zero
-    where a bin is missing, as ``seen`` says)."""
+    """The amplitude A >= 0 that maximises each row's negative-binomial log-likelihood (rows:
+    windows; ``g`` and ``y`` zero where a bin is missing, as ``seen`` says).
+
+    Newton's method where the log-likelihood is concave in A; where it is not (far out, with
+    very overdispersed counts) A doubles or halves along the gradient instead.
+    """
     scale = g.sum(axis=1)
     active = scale > 0
     excess = np.sum(np.where(seen, y - b, 0.0), axis=1)
     a = np.where(active, np.maximum(excess / np.where(active, scale, 1.0), 0.0), 0.0)
-    for _ in range(40):
+    for _ in range(60):
         if not active.any():
             break
         mu = b + a[:, None] * g
-        r = g / mu
-        q = g / (k + mu)
+        r, q = g / mu, g / (k + mu)
         grad = np.sum(y * r - (y + k) * q, axis=1)
         hess = np.sum((y + k) * q * q - y * r * r, axis=1)
-        concave = hess < 0
-        new = np.where(concave, a - grad / np.where(concave, hess, -1.0), a * 2 + 1e-9)
+        newton = hess < 0
+        outward = np.where(grad > 0, 2 * a + 1e-6, a / 2)
+        new = np.where(newton, a - grad / np.where(newton, hess, -1.0), outward)
         new = np.maximum(np.maximum(new, a / 10), 0.0)
         step = new - a
-        gain = np.where(concave, grad * step - 0.5 * np.abs(hess) * step**2, np.inf)
+        # a Newton step gains about this much log-likelihood; stop under 1e-6, or at A = 0
+        gain = np.where(newton, grad * step - 0.5 * np.abs(hess) * step**2, np.inf)
         a = np.where(active, new, a)
         active &= ~((gain < 1e-6) | ((new == 0.0) & (grad <= 0)))
     return a

@@ -48,12 +48,15 @@ BORROWED_LR = 20.0
 #: such small excesses; outages rarely do (set on the development scenarios).
 SMALL_EXCESS = 0.25
 SMALL_EXCESS_LR = 150.0
-#: Likelihood ratio the pooled window of an event found only by pooling (no region's reports
-#: stood out alone) needs: its regions' own tests are not one-parameter tests, as the window
-#: was fitted to them (the size of a burst of news or bots, as ``SMALL_EXCESS_LR``).
+#: Likelihood ratio the pooled window needs when no region's own fit confirms it (the event
+#: was found only by pooling, or every region's own fit failed): its regions' tests are then
+#: not one-parameter tests, as the window was fitted to them (the size of a burst of news or
+#: bots, as ``SMALL_EXCESS_LR``).
 POOLED_ONLY_LR = 150.0
 #: Bins this wide or wider cannot resolve a window of a few minutes.
 COARSE_BINS = pd.Timedelta("15min")
+#: A fitted window shorter than this (minutes) has collapsed onto a spike of reports.
+MIN_WINDOW = 2.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,10 @@ class PooledFit:
     @property
     def end(self) -> pd.Timestamp:
         return self.origin + pd.Timedelta(self.params.end, "min")
+
+    @property
+    def collapsed(self) -> bool:
+        return self.params.end - self.params.start < MIN_WINDOW
 
     @property
     def start_se(self) -> float:
@@ -112,6 +119,8 @@ def estimate_event(
     if pooled and len(own) >= 2:
         top = sorted(own.values(), key=lambda c: -c.excess)[:max_pooled_regions]
         fit = _pooled_fit(top, bases, lo, hi)
+        if fit.collapsed and fit.width < COARSE_BINS:
+            fit = None  # a spike shared by a few regions, not an outage to borrow
     if all(c.screened for c in own.values()) and (fit is None or fit.lr < POOLED_ONLY_LR):
         return []  # found only by pooling, and the pooled window is no stronger than a burst
     columns = {"service": service} if len(key_names) > 1 else {}
@@ -137,10 +146,12 @@ def estimate_event(
             lr = _borrowed_lr(w, fit)
             if lr >= BORROWED_LR:
                 borrowed.append((columns, lr, w))
-    if fit is not None:
-        shrink_towards_pooled(rows, fit.start, fit.start_se, level)
-        rows += _borrowed_rows(borrowed, rows, fit, level)
-    return rows
+    if fit is None:
+        return rows
+    if fit.lr < POOLED_ONLY_LR and not any(r["estimate"] == "region" for r in rows):
+        return []  # no region stands alone, and the pooled window is no stronger than a burst
+    shrink_towards_pooled(rows, fit.start, fit.start_se, level)
+    return rows + _borrowed_rows(borrowed, rows, fit, level)
 
 
 def _pooled_fit(
@@ -175,8 +186,8 @@ def _own_row(
     min_lr: float,
 ) -> tuple[dict | None, str]:
     """A region's own fit: its row (``None`` when the window fails) and the outcome:
-    ``"kept"``, ``"collapsed"`` (a window under 2 minutes), ``"weak"`` (under ``min_lr``) or
-    ``"small"`` (a burst's size and likelihood ratio)."""
+    ``"kept"``, ``"collapsed"`` (a window under :data:`MIN_WINDOW`), ``"weak"`` (under
+    ``min_lr``) or ``"small"`` (a burst's size and likelihood ratio)."""
     if fit is None:
         init = initial_params(w, candidate.lo, candidate.hi)
         params, ll, se, spread, _ = fit_with_uncertainty([w], [0.0], init, FIT)
@@ -191,7 +202,7 @@ def _own_row(
         se = inflate(standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
         spread = fit.spread
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
-    if params.end - params.start < 2.0:
+    if params.end - params.start < MIN_WINDOW:
         return None, "collapsed"
     if lr < min_lr:
         return None, "weak"
