@@ -14,8 +14,10 @@ truth by ``score_outages``. Per family and method it prints: cases, true windows
 windows, clear windows, and for ``real_tweets`` windows that stand out), precision, false
 windows per 100 series-days (for ``real_tweets``, only those not overlapping a labelled NAB
 anomaly), median absolute start and end errors (minutes), 90 % interval coverage of start and
-end with the median interval width (minutes), throughput (report rows per second); then the
-same over all families, and the total time per method.
+end with the median interval width (minutes), the end's error and coverage where the end is
+visible (reports still stand out over the outage's last 30 minutes:
+``stress_families.common.end_visible``), throughput (report rows per second); then the same
+over all families, and the total time per method.
 
 Dev families (``lognormal_delay``, ``big_bursts``, ``heavy_noise``, ``real_tweets``) use
 seeds from 20,000; held-out families (``weibull_delay``, ``powerlaw_tail``, ``peak_and_fade``,
@@ -62,6 +64,7 @@ SCORE_COLUMNS = [
     "end_covered",
     "clear",
     "stands_out",
+    "end_visible",
     "labelled",
     "start_width_min",
     "end_width_min",
@@ -217,8 +220,9 @@ def score_case(case: sf.StressCase, found: pd.DataFrame) -> pd.DataFrame:
     """Per-window scores of one method on one case, with the truth's flags joined back.
 
     Estimated windows are kept where they overlap the scored span. Adds to the rows of
-    ``score_outages``: ``clear``, ``stands_out``, ``ratio``, ``design_ratio``, ``kind``,
-    ``lag``, ``shape`` (by region and true start), ``start_width_min`` / ``end_width_min``
+    ``score_outages``: ``clear``, ``stands_out``, ``end_visible``, ``ratio``,
+    ``design_ratio``, ``kind``, ``lag``, ``shape`` (by region and true start),
+    ``start_width_min`` / ``end_width_min``
     (interval widths, minutes, where the method gives intervals) and ``labelled`` (a false
     window overlapping a labelled real anomaly).
     """
@@ -228,7 +232,7 @@ def score_case(case: sf.StressCase, found: pd.DataFrame) -> pd.DataFrame:
     scores = analysis.score_outages(found[columns], case.truth[["region", "start", "end"]])
     for column in ("true_start", "true_end", "start", "end"):
         scores[column] = pd.to_datetime(scores[column], utc=True).dt.as_unit("ns")
-    flags = ["clear", "stands_out", "ratio", "design_ratio", "kind", "lag", "shape"]
+    flags = ["clear", "stands_out", "end_visible", "ratio", "design_ratio", "kind", "lag", "shape"]
     truth = case.truth[["region", "start", *flags]].rename(columns={"start": "true_start"})
     scores = scores.merge(truth, on=["region", "true_start"], how="left")
     scores["clear"] = scores["clear"].astype("boolean")
@@ -331,6 +335,7 @@ def summarize(scores: pd.DataFrame, timings: pd.DataFrame) -> pd.DataFrame:
         s = scores[scores["method"] == method]
         true = s[s["true_start"].notna()]
         matched = s[s["matched"]]
+        visible = matched[matched["end_visible"].fillna(False).astype(bool)]
         false = s[s["false_alarm"] & ~s["labelled"].astype(bool)]
         estimated = len(matched) + int(s["false_alarm"].sum())
         has_intervals = bool(matched["start_covered"].notna().any()) if len(matched) else False
@@ -353,6 +358,10 @@ def summarize(scores: pd.DataFrame, timings: pd.DataFrame) -> pd.DataFrame:
                 "start_width": matched["start_width_min"].median() if has_intervals else np.nan,
                 "end_cov": matched["end_covered"].astype(float).mean() if has_intervals else np.nan,
                 "end_width": matched["end_width_min"].median() if has_intervals else np.nan,
+                "end_err_vis": float(visible["end_error_min"].abs().median()),
+                "end_cov_vis": visible["end_covered"].astype(float).mean()
+                if has_intervals
+                else np.nan,
                 "rows_per_s": runs["rows"].sum() / runs["seconds"].sum(),
                 "seconds": runs["seconds"].sum(),
                 "errors": int((runs["error"] != "").sum()),
@@ -387,6 +396,8 @@ def format_table(summary: pd.DataFrame, *, real: bool) -> str:
                 "-" if pd.isna(c) else f"{c:.2f} ({w:.0f})"
                 for c, w in zip(summary["end_cov"], summary["end_width"], strict=True)
             ],
+            "|end|vis": summary["end_err_vis"].map(lambda v: _fmt(v, ".1f")),
+            "end cov vis": summary["end_cov_vis"].map(_fmt),
             "rows/s": summary["rows_per_s"].map(lambda v: _fmt(v, ",.0f")),
         }
     )

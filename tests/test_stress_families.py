@@ -118,6 +118,25 @@ def test_clear_means_reports_at_least_double():
     assert not all(flags)
 
 
+def test_end_visible_means_reports_still_stand_out_before_the_end():
+    """An end is visible where the excess over the outage's last 30 minutes reaches 5 Poisson
+    standard deviations of the background; reports that fade while the outage goes on hide
+    some ends."""
+    hidden = []
+    for seed in range(4):
+        case = _case("peak_and_fade", seed, "5min")
+        frame = _excess(case)
+        for _, row in case.truth.iterrows():
+            last = row.copy()
+            last["start"] = max(row["start"], row["end"] - 30 * MINUTE)
+            reports, background = _sums(frame, last, case.freq)
+            excess = reports - background
+            assert row["end_visible"] == (excess >= 5 * np.sqrt(background + 1))
+            hidden.append(not row["end_visible"])
+    assert any(hidden)
+    assert not all(hidden)
+
+
 def test_quiet_case_has_no_outage():
     case = _case("level_shift", 4, "5min", quiet=True)
     assert case.truth.empty
@@ -140,6 +159,7 @@ def test_seeds_and_family_sets():
 
 def test_doctests():
     assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
+    assert doctest.testmod(sf.common, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_real_tweets(real_case):

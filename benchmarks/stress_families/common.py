@@ -66,6 +66,7 @@ TRUTH_COLUMNS = [
     "kind",
     "lag",
     "shape",
+    "end_visible",
 ]
 NUISANCE_COLUMNS = ["region", "start", "end", "kind", "factor"]
 
@@ -90,8 +91,9 @@ class StressCase:
         ``<NA>``), ``ratio`` (reports over background over the window), ``design_ratio``
         (the drawn peak ratio of the experienced outage rate to the background), ``event``
         (number of the outage in the case), ``kind`` (``worldwide`` or ``regional``),
-        ``lag`` and ``shape`` (the reporting-lag family and the outage shape). Empty for a
-        quiet case.
+        ``lag`` and ``shape`` (the reporting-lag family and the outage shape) and
+        ``end_visible`` (reports still stand out just before the end, see
+        :func:`end_visible`). Empty for a quiet case.
     scored_span : tuple of Timestamp
         ``(start, end)`` (UTC) over which estimated windows are scored; the data before it is
         history for the baseline.
@@ -403,6 +405,39 @@ def window_ratio(
     return np.inf if num > 0 else np.nan
 
 
+#: Minutes before a true end over which reports must still stand out for the end to show.
+END_SPAN = 30
+#: Standard deviations (Poisson, of the true background) that the excess must reach there: a
+#: step this large over 30 minutes can be placed; at 2 standard deviations it barely shows.
+END_Z = 5.0
+
+
+def end_visible(
+    total: np.ndarray, background: np.ndarray, keep: np.ndarray, width: int, a: float, b: float
+) -> bool:
+    """Whether the outage [a, b) (minutes) still raises reports over its last :data:`END_SPAN`
+    minutes: the excess over the true background there, bins weighted by overlap, is at least
+    :data:`END_Z` Poisson standard deviations. Where it is not (reports faded back to normal
+    while the outage went on), nothing in the reports marks the end, even knowing the
+    background exactly.
+
+    Examples
+    --------
+    >>> keep = np.ones(12, bool)
+    >>> end_visible(np.full(12, 30), np.full(12, 10), keep, 5, 0, 60)
+    True
+    >>> end_visible(np.full(12, 13), np.full(12, 10), keep, 5, 0, 60)
+    False
+    """
+    lo = max(a, b - END_SPAN)
+    first, last = int(lo // width), int(np.ceil(b / width))
+    edges = np.arange(first, last) * width
+    w = (np.minimum(b, edges + width) - np.maximum(lo, edges)) / width
+    w = np.where(keep[first:last], w, 0.0)
+    excess = float(np.sum(w * (total[first:last] - background[first:last])))
+    return bool(excess >= END_Z * np.sqrt(float(np.sum(w * background[first:last])) + 1.0))
+
+
 def _truth(
     layout: _Layout, events: list[_Event], family: str, counts: tuple[np.ndarray, ...]
 ) -> pd.DataFrame:
@@ -427,6 +462,9 @@ def _truth(
                     "kind": event.kind,
                     "lag": event.lag.kind,
                     "shape": event.shape.kind,
+                    "end_visible": end_visible(
+                        total[r], background[r], keep[r], layout.width, a, b
+                    ),
                 }
             )
     out = pd.DataFrame(rows, columns=TRUTH_COLUMNS)
@@ -434,6 +472,7 @@ def _truth(
         "start": "datetime64[ns, UTC]",
         "end": "datetime64[ns, UTC]",
         "clear": bool,
+        "end_visible": bool,
         "stands_out": "boolean",
         "ratio": float,
         "design_ratio": float,
