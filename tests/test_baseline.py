@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import Noise, scenarios, simulate
+from analysis import Noise, ReportDataError, scenarios, simulate
 from analysis.baseline import expected_reports
 
 CALM = Noise(daily_sd=0, trend_sd=0, bursts_per_day=0)
@@ -72,6 +72,6 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="single bin"):
         expected_reports(single)
     odd = sim.reports.iloc[::7].reset_index(drop=True)  # 7-hour bins do not divide a day
-    with pytest.raises(ValueError, match="divide one day"):
+    with pytest.raises(ReportDataError, match="bins of 7 h do not divide a day"):
         expected_reports(odd)
     assert np.isfinite(expected_reports(sim.reports)["expected"]).all()

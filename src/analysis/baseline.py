@@ -36,9 +36,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.schema import iter_series, validate_reports
+from analysis.schema import ReportDataError, iter_series, validate_reports
 
-__all__ = ["SeriesBaseline", "expected_reports", "series_baseline", "series_baselines"]
+__all__ = [
+    "WIDTHS",
+    "SeriesBaseline",
+    "check_width",
+    "expected_reports",
+    "series_baseline",
+    "series_baselines",
+]
 
 DAY = pd.Timedelta("1D")
 
@@ -208,10 +215,11 @@ def _by_time_of_day(
     A day's level is the median over its bins of the smoothed rate over the profile: an
     outage covering less than half of the day does not move it.
     """
-    minutes = grid.tz_convert(zone).tz_localize(None).as_unit("s").asi8 // 60
-    day = minutes // 1440 - minutes.min() // 1440
-    slot = (minutes % 1440) // int(width / pd.Timedelta("1min"))
-    weekend_day = ((np.arange(day.max() + 1) + minutes.min() // 1440 + 3) % 7) >= 5
+    seconds = grid.tz_convert(zone).tz_localize(None).as_unit("s").asi8
+    first_day = seconds.min() // 86_400
+    day = seconds // 86_400 - first_day
+    slot = (seconds % 86_400) // int(width.total_seconds())
+    weekend_day = ((np.arange(day.max() + 1) + first_day + 3) % 7) >= 5
     table = np.full((day.max() + 1, int(DAY / width)), np.nan)
     level = np.ones(day.max() + 1)
     for _ in range(2 if with_level else 1):
@@ -317,6 +325,56 @@ def expected_reports(
     return pd.concat(parts, ignore_index=True)
 
 
+#: Finest and coarsest bin widths the baseline and the estimators accept.
+WIDTHS = (pd.Timedelta("10s"), DAY)
+
+
+def check_width(width: pd.Timedelta, key: tuple, source: str = "<DataFrame>") -> None:
+    """Refuse a bin width the baseline cannot use, with a :class:`ReportDataError` naming
+    the source, the series and the width: a single bin (no width), widths outside
+    :data:`WIDTHS` (10 seconds to 1 day), and widths that do not divide a day (the baseline
+    follows the time of day).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_width(pd.Timedelta("7min"), ("BRA",), "reports.csv")
+    ... except ReportDataError as err:
+    ...     print(str(err)[:60])
+    reports.csv: column 'time': series BRA: bins of 7 min do not
+    """
+    name = "/".join(key)
+    if pd.isna(width):
+        raise ReportDataError(source, f"series {name} has a single bin: no baseline can be "
+                              "built", column="time")  # fmt: skip
+    low, high = WIDTHS
+    shown = _width_text(width)
+    if width < low or width > high:
+        raise ReportDataError(
+            source,
+            f"series {name}: bins of {shown} are outside the {_width_text(low)} to "
+            f"{_width_text(high)} that the analysis handles; resample them "
+            "(resample_reports) to a width in that range",
+            column="time",
+        )
+    if DAY % width:
+        raise ReportDataError(
+            source,
+            f"series {name}: bins of {shown} do not divide a day; resample them to a width "
+            "that does (e.g. resample_reports(reports, '5min') or '10min')",
+            column="time",
+        )
+
+
+def _width_text(width: pd.Timedelta) -> str:
+    seconds = int(width.total_seconds())
+    for unit, size in (("day", 86_400), ("h", 3600), ("min", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''}"
+    return f"{seconds} s" if seconds == width.total_seconds() else str(width)
+
+
 def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, SeriesBaseline]:
     """:func:`series_baseline` of every series of a valid report frame, by series key.
 
@@ -324,13 +382,14 @@ def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, Se
 
     Raises
     ------
-    ValueError
-        For a series with a single bin.
+    ReportDataError
+        For a series with a single bin, or bins the baseline cannot use (see
+        :func:`check_width`), naming the frame's source (``reports.attrs["source"]``).
     """
     out = {}
+    source = reports.attrs.get("source", "<DataFrame>")
     for key, series, width in iter_series(reports):
-        if pd.isna(width):
-            raise ValueError(f"series {key} has a single bin: no baseline can be built")
+        check_width(width, key, source)
         out[key] = series_baseline(
             series["time"], series["reports"].to_numpy(float), width,
             zone=region_zone(key[-1]), **options,

@@ -484,7 +484,8 @@ def validate_reports(
     DataFrame
         A new frame: ``time`` as ``datetime64[*, UTC]``, ``region`` and ``service`` as
         ``str``, ``reports`` as ``int64``, other columns kept as they were, sorted, with a
-        fresh ``RangeIndex``.
+        fresh ``RangeIndex``; ``attrs["source"]`` names where it came from (kept from the
+        input frame when ``source`` is not given), for later steps' errors.
 
     Raises
     ------
@@ -555,8 +556,10 @@ def validate_reports(
     _check_bins(out, codes[order], ticks[order], freq, source=source, row_name=row_name,
                 show=shown)  # fmt: skip
     front = [c for c in ("time", "region", "reports", "service") if c in out.columns]
-    out = out[front + [c for c in out.columns if c not in front]]
-    return out.reset_index(drop=True)
+    out = out[front + [c for c in out.columns if c not in front]].reset_index(drop=True)
+    if source != "<DataFrame>" or "source" not in out.attrs:
+        out.attrs["source"] = source  # later steps name the file in their errors
+    return out
 
 
 def _parse_labels(

@@ -1,17 +1,22 @@
 """The reporting model and its likelihood.
 
-Around a candidate, per minute ``u``::
+Around a candidate, per cell ``u`` of a fine grid (times in minutes)::
 
     mu(u) = baseline(u) + A * (x * kernel)(u)
-    x(u)  = activity(u) * [start <= u < end] * (f + (1 - f) * exp(-(u - start) / eta))
+    x(u)  = activity(u) * |[start, end) in cell u| * (f + (1 - f) * exp(-(u - start) / eta))
 
 summed into the series' bins, with negative-binomial counts of the baseline's size ``k``.
+The grid's cells are minutes for bins of 1 to 14 minutes, a whole fraction of a minute for
+finer or odd bins (30 s, 90 s: half minutes) and about a twelfth of the bin for coarser
+ones (:func:`grid_step`): a start and an end are still placed to the second, as the part of
+a cell they cover.
 :func:`loglik` is the profile log-likelihood of the shared parameters (``A`` profiled out per
 region); :func:`fit_model` maximises it (Nelder-Mead, scipy).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,19 +28,41 @@ from analysis.baseline import SeriesBaseline
 MINUTE = pd.Timedelta("1min")
 
 
+def grid_step(width: pd.Timedelta) -> float:
+    """Minutes per cell of the model's grid for bins of ``width``: 1 for whole-minute bins of
+    1 to 14 minutes; the largest whole fraction of a minute dividing finer or odd widths
+    (30 s: 0.5; 90 s: 0.5; 10 s: 1/6); the largest whole number of minutes dividing coarser
+    ones that is at most a twelfth of them (15 min: 1; 1 h: 5; 1 day: 120).
+
+    Examples
+    --------
+    >>> [grid_step(pd.Timedelta(w)) for w in ("30s", "90s", "5min", "1h", "1D")]
+    [0.5, 0.5, 1.0, 5.0, 120.0]
+    """
+    seconds = int(width.total_seconds())
+    if seconds <= 0 or seconds != width.total_seconds():
+        raise ValueError(f"bin width must be a positive whole number of seconds, got {width}")
+    if seconds % 60:
+        return math.gcd(seconds, 60) / 60
+    minutes = seconds // 60
+    top = max(1, minutes // 12)
+    return float(max(d for d in range(1, top + 1) if minutes % d == 0))
+
+
 @dataclass
 class Window:
-    """One region's data over a fitting range, at minute resolution inside."""
+    """One region's data over a fitting range, on the model's grid inside."""
 
     region: str
     origin: pd.Timestamp  # minute 0
-    activity: np.ndarray  # per minute, mean 1 over the range
-    bin_of_minute: np.ndarray  # starts of bins, as minute offsets (for np.add.reduceat)
+    activity: np.ndarray  # per cell, mean 1 over the range
+    bin_of_cell: np.ndarray  # first cell of each bin (for np.add.reduceat)
     observed: np.ndarray  # per bin (NaN: missing)
     expected: np.ndarray  # per bin
     dispersion: float
     width: pd.Timedelta
     weak: bool
+    step: float = 1.0  # minutes per cell
 
     @property
     def n(self) -> int:
@@ -43,33 +70,36 @@ class Window:
 
 
 def cut_window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Timestamp) -> Window:
-    """Cut ``base`` to the bins in [lo, hi) and lay it out for the model."""
+    """Cut ``base`` to the bins in [lo, hi) and lay it out on the model's grid."""
     a = max(0, int(np.ceil((lo - base.times[0]) / base.width)))
     b = min(len(base.times), int(np.ceil((hi - base.times[0]) / base.width)))
-    per_bin = int(base.width / MINUTE)
+    step = grid_step(base.width)
+    per_bin = round(base.width / MINUTE / step)
     expected = base.expected[a:b]
-    per_minute = np.repeat(expected / per_bin, per_bin)
+    per_cell = np.repeat(expected / per_bin, per_bin)
     return Window(
         region=region,
         origin=base.times[a],
-        activity=per_minute / max(per_minute.mean(), 1e-12),
-        bin_of_minute=np.arange(0, len(per_minute), per_bin),
+        activity=per_cell / max(per_cell.mean(), 1e-12),
+        bin_of_cell=np.arange(0, len(per_cell), per_bin),
         observed=base.observed[a:b],
         expected=expected,
         dispersion=base.dispersion,
         width=base.width,
         weak=base.weak,
+        step=step,
     )
 
 
-def lag_kernel(delay: float, decay: float, shape: float, n: int) -> np.ndarray:
-    """Per-minute weights of a gamma(shape, mean ``delay``) + exponential(mean ``decay``) lag.
+def lag_kernel(delay: float, decay: float, shape: float, n: int, step: float = 1.0) -> np.ndarray:
+    """Weights per cell of ``step`` minutes (``n`` cells) of a gamma(shape, mean ``delay``) +
+    exponential(mean ``decay``) lag, in minutes.
 
     The CDF of the sum is closed-form when the gamma's rate exceeds the exponential's
     (``F = G(a, b t) - exp(-l t) (b / (b - l))**a G(a, (b - l) t)``, with ``G`` the regularised
-    lower incomplete gamma); otherwise the densities are convolved on a 1/8-minute grid.
+    lower incomplete gamma); otherwise the densities are convolved on a grid of 1/8 cell.
     """
-    t = np.arange(n + 1, dtype=float)
+    t = np.arange(n + 1, dtype=float) * step
     a, rate, lam = shape, shape / max(delay, 1e-3), 1 / max(decay, 1e-3)
     if a == 1.0 and abs(rate - lam) > 1e-3 * lam:  # two exponentials: elementary closed form
         cdf = 1 - (rate * np.exp(-lam * t) - lam * np.exp(-rate * t)) / (rate - lam)
@@ -80,9 +110,9 @@ def lag_kernel(delay: float, decay: float, shape: float, n: int) -> np.ndarray:
         )
     else:
         sub = 8
-        fine = (np.arange(n * sub) + 0.5) / sub
-        notice = stats.gamma.pdf(fine, a, scale=1 / rate) / sub
-        lag = stats.expon.pdf(fine, scale=1 / lam) / sub
+        fine = (np.arange(n * sub) + 0.5) * step / sub
+        notice = stats.gamma.pdf(fine, a, scale=1 / rate) * step / sub
+        lag = stats.expon.pdf(fine, scale=1 / lam) * step / sub
         density = signal.fftconvolve(notice, lag)[: n * sub]
         cdf = np.concatenate([[0.0], np.cumsum(density.reshape(n, sub).sum(axis=1))])
     return np.maximum(np.diff(cdf), 0.0)
@@ -131,11 +161,12 @@ def kernel_spectrum(weights: np.ndarray) -> tuple[np.ndarray, int]:
     return np.fft.rfft(weights, size), size
 
 
-def _exposure(p: Params, u: np.ndarray, activity: np.ndarray) -> np.ndarray:
-    """Users hit per minute ``u`` (minutes from the window origin, any shape): activity while
-    the outage lasts (the covered share of each minute), settling by novelty."""
-    cover = np.clip(np.minimum(u + 1, p.end) - np.maximum(u, p.start), 0, 1)
-    since = np.maximum(u + 0.5 - p.start, 0)
+def _exposure(p: Params, u: np.ndarray, activity: np.ndarray, step: float) -> np.ndarray:
+    """Users hit in each cell of ``step`` minutes starting at ``u`` (minutes from the window
+    origin, any shape): activity times the minutes of the cell the outage covers, settling by
+    novelty."""
+    cover = np.clip(np.minimum(u + step, p.end) - np.maximum(u, p.start), 0, step)
+    since = np.maximum(u + step / 2 - p.start, 0)
     return activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
 
 
@@ -143,13 +174,13 @@ def excess_shape(
     p: Params, w: Window, origin_shift: float, spectrum: tuple[np.ndarray, int]
 ) -> np.ndarray:
     """Excess shape per bin (amplitude 1) for window ``w``: the outage's activity-weighted
-    indicator convolved (FFT) with the kernel whose spectrum is given."""
-    x = _exposure(p, np.arange(w.n, dtype=float) + origin_shift, w.activity)
+    indicator convolved (FFT) with the kernel whose spectrum is given (on ``w``'s grid)."""
+    x = _exposure(p, np.arange(w.n, dtype=float) * w.step + origin_shift, w.activity, w.step)
     if not x.any():
         return np.zeros(len(w.expected))
     kernel_fft, size = spectrum
     echo = np.fft.irfft(np.fft.rfft(x, size) * kernel_fft, size)[: w.n]
-    return np.add.reduceat(np.maximum(echo, 0), w.bin_of_minute)
+    return np.add.reduceat(np.maximum(echo, 0), w.bin_of_cell)
 
 
 def profile_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float) -> tuple[float, float]:
@@ -171,7 +202,7 @@ def nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
 def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
     """Profile log-likelihood of the shared parameters over one or more windows."""
     p = Params.from_vector(v)
-    n = max(w.n for w in windows)
+    span = max(w.n * w.step for w in windows)  # minutes
     if not (
         p.end - p.start >= 0.5
         and BOUNDS["delay"][0] <= p.delay <= BOUNDS["delay"][1]
@@ -179,15 +210,16 @@ def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
         and BOUNDS["eta"][0] <= p.eta <= BOUNDS["eta"][1]
         and BOUNDS["shape"][0] <= p.shape <= BOUNDS["shape"][1]
         and p.start >= -30
-        and p.end <= n + 30
+        and p.end <= span + 30
     ):
         return -np.inf
-    spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, n))
     groups: dict[tuple[int, pd.Timedelta], list[int]] = {}
     for i, w in enumerate(windows):  # windows of one length and bin width go as one batch
         groups.setdefault((w.n, w.width), []).append(i)
     total = 0.0
-    for group in groups.values():
+    for (n, _), group in groups.items():
+        step = windows[group[0]].step
+        spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, n, step))
         if len(group) == 1:  # one window: the plain path, without the batch's overhead
             w, shift = windows[group[0]], shifts[group[0]]
             seen = ~np.isnan(w.observed)
@@ -204,12 +236,12 @@ def _batch_loglik(
 ) -> float:
     """:func:`loglik` over windows of one length and bin width, as arrays of one row each:
     the excess shapes by one FFT, the amplitudes by one vectorised Newton search."""
-    n = windows[0].n
-    u = np.arange(n, dtype=float)[None, :] + np.asarray(shifts, dtype=float)[:, None]
-    x = _exposure(p, u, np.vstack([w.activity for w in windows]))
+    n, step = windows[0].n, windows[0].step
+    u = np.arange(n, dtype=float)[None, :] * step + np.asarray(shifts, dtype=float)[:, None]
+    x = _exposure(p, u, np.vstack([w.activity for w in windows]), step)
     kernel_fft, size = spectrum
     echo = np.fft.irfft(np.fft.rfft(x, size, axis=1) * kernel_fft, size, axis=1)[:, :n]
-    g = np.add.reduceat(np.maximum(echo, 0), windows[0].bin_of_minute, axis=1)
+    g = np.add.reduceat(np.maximum(echo, 0), windows[0].bin_of_cell, axis=1)
     observed = np.vstack([w.observed for w in windows])
     seen = ~np.isnan(observed)
     y = np.where(seen, observed, 0.0)
@@ -276,10 +308,10 @@ def overdispersion(
     of an unrelated burst in the fitting range do not move (used to test a window; the mean
     inflates the standard errors)."""
     p = Params.from_vector(v)
-    spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, max(w.n for w in windows)))
     squares, dof = [], -(len(v) if fitted is None else fitted)
     for w, shift in zip(windows, shifts, strict=True):
         seen = ~np.isnan(w.observed)
+        spectrum = kernel_spectrum(lag_kernel(p.delay, p.decay, p.shape, w.n, w.step))
         g = excess_shape(p, w, shift, spectrum)[seen]
         y, b, k = w.observed[seen], w.expected[seen], w.dispersion
         a, _ = profile_amplitude(g, y, b, k)

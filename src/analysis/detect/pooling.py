@@ -109,8 +109,10 @@ def estimate_event(
 ) -> list[dict]:
     """Rows of one event: the pooled ``WLD`` window, regions' own fits and borrowed windows
     (see the module notes)."""
-    lo = min(c.lo for c in event) - before
-    hi = max(c.hi for c in event) + after
+    # at least 3 bins each side: a start or an end needs normal bins beside it (daily bins)
+    width = max(bases[c.key].width for c in event)
+    lo = min(c.lo for c in event) - max(before, 3 * width)
+    hi = max(c.hi for c in event) + max(after, 3 * width)
     own: dict[tuple, Candidate] = {}
     for c in event:  # a region with two candidates in one event: keep the larger
         if c.key not in own or c.excess > own[c.key].excess:
