@@ -137,3 +137,42 @@ def test_aggregate_and_detect_on_a_local_dask_cluster(tmp_path, capsys):
     local = json.loads(capsys.readouterr().out)["windows"]
     assert main(["detect", str(frame), "--json", "--scheduler", "local"]) == 0
     assert json.loads(capsys.readouterr().out)["windows"] == local
+
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parent / "fixtures"
+
+
+def test_detect_ranges_carry_the_date_when_they_leave_the_day(tmp_path, capsys):
+    """Daily bins: a start interval from the evening before to the next morning once printed
+    as "08:47-07:35"; each bound now carries its date when the interval leaves the day."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    t = pd.date_range("2017-03-01", periods=70, freq="1D", tz="UTC")
+    weekend = t.tz_convert("America/Sao_Paulo").day_of_week >= 5
+    down = (t >= pd.Timestamp("2017-05-03", tz="UTC")) & (t < pd.Timestamp("2017-05-05", tz="UTC"))
+    y = rng.poisson(5000 * np.where(weekend, 0.8, 1.0) * rng.gamma(50, 1 / 50, 70) * (1 + 2 * down))
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"time": t, "region": "BRA", "reports": y}).to_csv(path, index=False)
+    assert main(["detect", str(path)]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert "2017-05-02 08:47-2017-05-03 07:35" in row
+    assert "2017-05-04 12:26-2017-05-05 11:33" in row
+
+
+def test_detect_shows_a_weak_baseline(capsys):
+    """Two days of history before the outage day: the window is found and the table says
+    that its baseline is weak (once it was only in the JSON)."""
+    path = FIXTURES / "downdetector_15min.csv"
+    assert main(["detect", str(path), "--tz", "America/Sao_Paulo"]) == 0
+    out = capsys.readouterr().out
+    assert "weak" in out.splitlines()[-2].split()  # the table's baseline column
+    assert "weak baseline: fewer than 3 days of history (BRA)" in out
+
+
+def test_naive_times_error_names_the_cli_flag(capsys):
+    path = FIXTURES / "downdetector_15min.csv"
+    assert main(["detect", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "pass --tz UTC or the zone they were recorded in" in err
+    assert "tz='UTC'" not in err

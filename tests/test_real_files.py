@@ -77,3 +77,13 @@ def test_bin_widths_the_analysis_cannot_use_are_refused_naming_file_and_width(
     message = str(err.value)
     assert message.startswith(f"{path}: column 'time': series BRA: bins of")
     assert words in message
+
+
+def test_one_day_of_history_at_15_minutes_is_found_and_flagged_weak():
+    """A Downdetector chart copied by hand: the outage day and the day before, at 15-minute
+    bins. The window is found near the truth and says that its baseline is weak."""
+    reports = load_reports(FIXTURES / "downdetector_15min.csv", tz="America/Sao_Paulo")
+    row = _one_window(estimate_outages(reports))
+    assert bool(row["weak_baseline"])
+    assert abs(row["start"] - START) <= 20 * MINUTE
+    assert abs(row["end"] - END) <= 30 * MINUTE

@@ -152,3 +152,53 @@ def test_resample_example_values():
     out = resample_reports(frame, "30min")
     assert out["reports"].tolist() == [0 + 1, 2 + 3]
     assert np.all(out["time"].dt.minute.isin([0, 30]))
+
+
+def test_resampling_marks_partly_observed_bins():
+    """5 of 60 one-minute bins observed: the hour once summed to 50 reports with nothing to
+    say that a full hour would hold about 600; it now carries the observed share, or is
+    refused."""
+    t = pd.date_range("2017-05-03 20:00", periods=120, freq="1min", tz="UTC")
+    frame = pd.DataFrame({"time": t, "region": "BRA", "reports": 10})
+    frame = frame[(frame["time"] < t[5]) | (frame["time"] >= t[60])]
+    out = resample_reports(frame, "1h")
+    assert out["reports"].tolist() == [50, 600]
+    assert out["observed_share"].tolist() == pytest.approx([5 / 60, 1.0])
+    with pytest.raises(ReportDataError, match=r"1 of 2 bins of 1 h .*partly observed.*20:00"):
+        resample_reports(frame, "1h", partial="refuse")
+
+
+def test_resampling_again_weighs_shares_by_fine_bins():
+    t = pd.date_range("2017-05-03 20:00", periods=4, freq="30min", tz="UTC")
+    frame = pd.DataFrame({"time": t, "region": "BRA", "reports": 5,
+                          "observed_share": [0.5, 1.0, 1.0, 1.0]})  # fmt: skip
+    out = resample_reports(frame, "1h")
+    assert out["observed_share"].tolist() == pytest.approx([0.75, 1.0])
+
+
+def test_aggregating_marks_times_where_a_region_has_a_gap():
+    """A world total once dipped wherever one region had a gap; the dip now comes with the
+    share of the regions' usual reports that were observed."""
+    t = pd.date_range("2017-05-03 20:00", periods=4, freq="1h", tz="UTC")
+    frame = pd.concat([pd.DataFrame({"time": t, "region": "BRA", "reports": 300}),
+                       pd.DataFrame({"time": t, "region": "IND", "reports": 100})])  # fmt: skip
+    frame = frame[~((frame["region"] == "BRA") & (frame["time"] == t[2]))]
+    world = aggregate_regions(frame)
+    assert world["reports"].tolist() == [400, 400, 100, 400]
+    assert world["observed_share"].tolist() == pytest.approx([1, 1, 0.25, 1])
+
+
+def test_baseline_expects_only_the_observed_share_of_a_partial_bin():
+    """An hour observed for 5 minutes is not a 92% drop: its expected reports are scaled by
+    the observed share."""
+    from analysis import expected_reports, scenarios, simulate
+
+    sim = simulate(scenarios.quiet(days=5, regions=("BRA",), freq="1min"), 2)
+    reports = sim.reports
+    hour = pd.Timestamp(reports["time"].iloc[-1].floor("D") - pd.Timedelta("4h"))
+    minutes = (reports["time"] - hour) / pd.Timedelta("1min")
+    gap = (minutes >= 5) & (minutes < 60)
+    coarse = resample_reports(reports[~gap], "1h")
+    base = expected_reports(coarse).set_index("time")
+    ratio = base.loc[hour, "reports"] / base.loc[hour, "expected"]
+    assert 0.6 < ratio < 1.6

@@ -16,6 +16,7 @@ import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
@@ -160,26 +161,42 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"{args.file}: no outage found")
         return 0
     shown = windows.assign(
-        duration=windows["duration"].map(
-            lambda d: f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
-        ),
+        duration=windows["duration"].map(_hours_minutes),
         start=windows["start"].dt.strftime("%Y-%m-%d %H:%M:%S"),
         end=windows["end"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        start_range=windows["start_low"].dt.strftime("%H:%M")
-        + "-"
-        + windows["start_high"].dt.strftime("%H:%M"),
-        end_range=windows["end_low"].dt.strftime("%H:%M")
-        + "-"
-        + windows["end_high"].dt.strftime("%H:%M"),
+        start_range=_ranges(windows, "start"),
+        end_range=_ranges(windows, "end"),
         excess=windows["excess_reports"].round().astype(int),
+        baseline=np.where(windows["weak_baseline"], "weak", "ok"),
     )
     keys = [c for c in ("service", "region") if c in shown.columns]
     columns = [*keys, "start", "end", "duration", "start_range", "end_range", "excess",
-               "estimate"]  # fmt: skip
+               "estimate", "baseline"]  # fmt: skip
     print(f"{args.file}: {len(windows)} outage windows (UTC; ranges are "
           f"{args.level:.0%} intervals)")  # fmt: skip
     print(shown[columns].to_string(index=False))
+    weak = shown.loc[windows["weak_baseline"].to_numpy(bool), "region"].unique()
+    if len(weak):
+        print(f"weak baseline: fewer than 3 days of history ({', '.join(weak)}); its windows "
+              "rest on a rolling median and are less certain")  # fmt: skip
     return 0
+
+
+def _hours_minutes(d: pd.Timedelta) -> str:
+    return f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
+
+
+def _ranges(windows: pd.DataFrame, what: str) -> pd.Series:
+    """``low-high`` as times of day, or with dates where the interval leaves the day of the
+    estimate."""
+    low, high, centre = windows[f"{what}_low"], windows[f"{what}_high"], windows[what]
+    day = centre.dt.floor("D")
+    leaves = (low.dt.floor("D") != day) | (high.dt.floor("D") != day)
+    fmt = np.where(leaves, "%Y-%m-%d %H:%M", "%H:%M")
+    return pd.Series(
+        [f"{lo.strftime(f)}-{hi.strftime(f)}" for lo, hi, f in zip(low, high, fmt, strict=True)],
+        index=windows.index,
+    )
 
 
 def _impact(args: argparse.Namespace) -> int:
@@ -388,8 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except (ReportDataError, FileNotFoundError, IsADirectoryError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_cli_wording(exc)}", file=sys.stderr)
         return 1
+
+
+def _cli_wording(exc: Exception) -> str:
+    """The error's message, with the library's hints in the command line's terms."""
+    return str(exc).replace("pass tz='UTC' or the zone", "pass --tz UTC or the zone")
 
 
 if __name__ == "__main__":

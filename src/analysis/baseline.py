@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.schema import ReportDataError, iter_series, validate_reports
+from analysis.schema import ReportDataError, iter_series, validate_reports, width_text
 
 __all__ = [
     "WIDTHS",
@@ -132,6 +132,7 @@ def series_baseline(
     trim: float = 0.2,
     min_days: int = 3,
     fallback_window: str | pd.Timedelta = "12h",
+    share: np.ndarray | None = None,
 ) -> SeriesBaseline:
     """Baseline of one regular series (see the module docstring for the method).
 
@@ -147,6 +148,10 @@ def series_baseline(
         IANA zone whose local weekday decides weekday vs weekend.
     smooth, trim, min_days, fallback_window
         As in :func:`expected_reports`.
+    share : ndarray, optional
+        The observed share of each bin, in (0, 1] (``observed_share`` of a resampled or
+        aggregated frame): the rates are built from ``counts / share`` and the expected
+        reports of a bin are its share of the full bin's.
 
     Returns
     -------
@@ -160,8 +165,13 @@ def series_baseline(
     last = times[-1].floor("D") + DAY
     grid = pd.date_range(first, last, freq=width, inclusive="left")
     per_day = int(DAY / width)
+    at = ((times - first) // width).to_numpy()
     y = np.full(len(grid), np.nan)
-    y[((times - first) // width).to_numpy()] = counts
+    y[at] = counts
+    observed_share = np.ones(len(grid))
+    if share is not None:
+        observed_share[at] = share
+        y = y / observed_share  # the full bin's reports, for the rates
     # at least ``smooth``, and long enough to hold about 10 reports on average, so that sparse
     # series (small countries) get a usable rate rather than a trimmed mean of zeros
     mean_rate = np.nanmean(y) if np.any(y > 0) else 0.0
@@ -186,6 +196,7 @@ def series_baseline(
     expected = np.where(np.isnan(expected), np.nanmean(rate), expected)
     expected = np.maximum(expected, 1e-9)
     k = _dispersion(y, rate, expected)
+    y, expected = y * observed_share, expected * observed_share
     start = int((times[0] - first) // width)
     stop = int((times[-1] - first) // width) + 1
     return SeriesBaseline(
@@ -348,12 +359,12 @@ def check_width(width: pd.Timedelta, key: tuple, source: str = "<DataFrame>") ->
         raise ReportDataError(source, f"series {name} has a single bin: no baseline can be "
                               "built", column="time")  # fmt: skip
     low, high = WIDTHS
-    shown = _width_text(width)
+    shown = width_text(width)
     if width < low or width > high:
         raise ReportDataError(
             source,
-            f"series {name}: bins of {shown} are outside the {_width_text(low)} to "
-            f"{_width_text(high)} that the analysis handles; resample them "
+            f"series {name}: bins of {shown} are outside the {width_text(low)} to "
+            f"{width_text(high)} that the analysis handles; resample them "
             "(resample_reports) to a width in that range",
             column="time",
         )
@@ -366,13 +377,20 @@ def check_width(width: pd.Timedelta, key: tuple, source: str = "<DataFrame>") ->
         )
 
 
-def _width_text(width: pd.Timedelta) -> str:
-    seconds = int(width.total_seconds())
-    for unit, size in (("day", 86_400), ("h", 3600), ("min", 60)):
-        if seconds % size == 0:
-            n = seconds // size
-            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''}"
-    return f"{seconds} s" if seconds == width.total_seconds() else str(width)
+def _share(series: pd.DataFrame, key: tuple, source: str) -> np.ndarray | None:
+    """The series' ``observed_share`` column, checked to lie in (0, 1], or None."""
+    if "observed_share" not in series.columns:
+        return None
+    share = pd.to_numeric(series["observed_share"], errors="coerce").to_numpy(float)
+    bad = ~((share > 0) & (share <= 1))
+    if bad.any():
+        raise ReportDataError(
+            source,
+            f"series {'/'.join(key)}: observed_share must be in (0, 1] "
+            f"(first bad value {series['observed_share'].iloc[np.argmax(bad)]!r})",
+            column="observed_share",
+        )
+    return share
 
 
 def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, SeriesBaseline]:
@@ -392,6 +410,6 @@ def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, Se
         check_width(width, key, source)
         out[key] = series_baseline(
             series["time"], series["reports"].to_numpy(float), width,
-            zone=region_zone(key[-1]), **options,
+            zone=region_zone(key[-1]), share=_share(series, key, source), **options,
         )  # fmt: skip
     return out

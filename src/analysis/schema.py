@@ -38,6 +38,7 @@ __all__ = [
     "parse_counts",
     "parse_times",
     "validate_reports",
+    "width_text",
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("time", "region", "reports")
@@ -391,6 +392,24 @@ def _expand_factory(outer: np.ndarray):
         return full
 
     return expand
+
+
+def width_text(width: pd.Timedelta) -> str:
+    """A bin width in words, for messages.
+
+    Examples
+    --------
+    >>> [width_text(pd.Timedelta(w)) for w in ("30s", "90s", "15min", "1h", "2D")]
+    ['30 s', '90 s', '15 min', '1 h', '2 days']
+    """
+    seconds = int(width.total_seconds())
+    if seconds != width.total_seconds():
+        return str(width)
+    for unit, size in (("day", 86_400), ("h", 3600), ("min", 60)):
+        if seconds and seconds % size == 0:
+            n = seconds // size
+            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''}"
+    return f"{seconds} s"
 
 
 def group_keys(df: pd.DataFrame) -> list[str]:
