@@ -176,3 +176,22 @@ def test_naive_times_error_names_the_cli_flag(capsys):
     err = capsys.readouterr().err
     assert "pass --tz UTC or the zone they were recorded in" in err
     assert "tz='UTC'" not in err
+
+
+def test_detect_finds_a_drop_in_an_ioda_signal_and_takes_kind(capsys):
+    path = FIXTURES / "ioda_drop.json"
+    assert main(["detect", str(path)]) == 0
+    row = capsys.readouterr().out.splitlines()[-1].split()
+    assert row[:2] == ["BRA", "level"]
+    assert "20:02-20:07" in row
+    assert "60%" in row
+    assert main(["detect", str(path), "--kind", "reports"]) == 0  # read as counts: no rise
+    assert "no outage found" in capsys.readouterr().out
+
+
+def test_impact_refuses_an_index_instead_of_inventing_users_and_costs(capsys):
+    """A Trends index once came out as "affected users 125.7 M, cost US$ 1.3 M"."""
+    path = FIXTURES / "trends_hourly.csv"
+    assert main(["impact", str(path), "--tz", "America/Sao_Paulo"]) == 1
+    err = capsys.readouterr().err
+    assert "need problem-report counts; these series are not: BRA (index)" in err

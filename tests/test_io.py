@@ -357,10 +357,10 @@ BAD = [
         ["'QQ'", "entityCode"],
     ),
     (
-        "JSON fractional value",
+        "JSON fractional value read as report counts",
         "fr.json",
         json.dumps([{**IODA[0], "values": [1, 2.5]}]),
-        {},
+        {"kind": "reports"},
         ReportDataError,
         ["fractional", "series 0 value 1"],
     ),
@@ -509,3 +509,10 @@ def test_date_only_times_are_local_dates(write):
         pd.Timestamp("2017-05-03T03:00Z"),
         pd.Timestamp("2017-05-04T03:00Z"),
     ]
+
+
+def test_ioda_values_are_a_level_and_may_be_fractional(write):
+    path = write("lv.json", json.dumps([{**IODA[0], "values": [1, 2.5]}]))
+    frame = load_reports(path)
+    assert frame["reports"].tolist() == [1.0, 2.5]
+    assert set(frame["kind"]) == {"level"}

@@ -87,3 +87,41 @@ def test_one_day_of_history_at_15_minutes_is_found_and_flagged_weak():
     assert bool(row["weak_baseline"])
     assert abs(row["start"] - START) <= 20 * MINUTE
     assert abs(row["end"] - END) <= 30 * MINUTE
+
+
+def test_ioda_signal_is_a_level_and_its_drop_is_found_with_its_depth():
+    """An IODA active-probing signal for Brazil falls to 40% for 2 hours: `detect` once
+    said "no outage found" (only rises were searched)."""
+    reports = load_reports(FIXTURES / "ioda_drop.json")
+    assert set(reports["kind"]) == {"level"}
+    row = _one_window(estimate_outages(reports))
+    assert row["kind"] == "level"
+    assert abs(row["start"] - START) <= 5 * MINUTE
+    assert abs(row["end"] - END) <= 5 * MINUTE
+    assert row["start_low"] <= START <= row["start_high"]
+    assert row["end_low"] <= END <= row["end_high"]
+    assert row["depth_low"] <= 0.6 <= row["depth_high"]
+    assert row["depth_high"] - row["depth_low"] < 0.05
+
+
+def test_trends_export_is_an_index_with_a_bounded_start_interval():
+    """An hourly Trends export once gave a 35-minute window for the 2-hour outage, with a
+    start interval from 1 May to 5 May."""
+    reports = load_reports(FIXTURES / "trends_hourly.csv", tz="America/Sao_Paulo")
+    assert set(reports["kind"]) == {"index"}
+    row = _one_window(estimate_outages(reports))
+    assert row["kind"] == "index"
+    assert row["start_low"] <= START <= row["start_high"]
+    assert row["end_low"] <= END <= row["end_high"]
+    assert row["start_high"] - row["start_low"] <= pd.Timedelta("3h")
+    assert pd.Timedelta("80min") <= row["duration"] <= pd.Timedelta("160min")
+
+
+def test_the_kind_can_be_overridden_and_a_level_read_as_reports_shows_no_rise():
+    as_reports = load_reports(FIXTURES / "ioda_drop.json", kind="reports")
+    assert set(as_reports["kind"]) == {"reports"}
+    assert estimate_outages(as_reports).empty  # a drop is no rise
+    as_level = load_reports(FIXTURES / "counts_90s.csv", kind="level")
+    assert set(as_level["kind"]) == {"level"}
+    with pytest.raises(ValueError, match="kind must be one of"):
+        load_reports(FIXTURES / "counts_90s.csv", kind="levels")

@@ -154,3 +154,19 @@ def test_non_positive_freq_and_non_text_regions_are_refused():
     odd = frame.assign(region=[["BRA"]] * 3)
     with pytest.raises(ReportDataError, match="region values must be text"):
         validate_reports(odd)
+
+
+def test_kinds_are_checked_and_level_values_need_not_be_whole():
+    t = pd.date_range("2017-05-03", periods=3, freq="5min", tz="UTC")
+    frame = pd.DataFrame({"time": t, "region": "BRA", "reports": [4000.5, 3990, 1600],
+                          "kind": "level"})  # fmt: skip
+    out = validate_reports(frame)
+    assert out["reports"].tolist() == [4000.5, 3990.0, 1600.0]
+    with pytest.raises(ReportDataError, match=r"unknown kind 'levle'.*did you mean 'level'"):
+        validate_reports(frame.assign(kind=["level", "level", "levle"]))
+    with pytest.raises(ReportDataError, match="mixed kinds within one series"):
+        validate_reports(frame.assign(kind=["level", "level", "reports"]))
+    with pytest.raises(ReportDataError, match=r"negative values \(1 row; first: row 1"):
+        validate_reports(frame.assign(reports=[1.0, -2.0, 3.0]))
+    with pytest.raises(ReportDataError, match="fractional counts"):
+        validate_reports(frame.assign(kind="reports"))

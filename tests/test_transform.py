@@ -202,3 +202,14 @@ def test_baseline_expects_only_the_observed_share_of_a_partial_bin():
     base = expected_reports(coarse).set_index("time")
     ratio = base.loc[hour, "reports"] / base.loc[hour, "expected"]
     assert 0.6 < ratio < 1.6
+
+
+def test_kind_is_carried_and_kinds_are_not_added_up():
+    t = pd.date_range("2017-05-03 20:00", periods=4, freq="15min", tz="UTC")
+    level = pd.DataFrame({"time": t, "region": "BRA", "reports": 4000.5, "kind": "level"})
+    out = resample_reports(level, "1h")
+    assert out["kind"].tolist() == ["level"]
+    assert out["reports"].tolist() == [4000.5]  # a level is averaged, not summed
+    counts = pd.DataFrame({"time": t, "region": "IND", "reports": 5, "kind": "reports"})
+    with pytest.raises(ReportDataError, match="different kinds"):
+        aggregate_regions(pd.concat([level, counts]))

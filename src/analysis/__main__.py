@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from analysis.io import FORMATS, load_reports, sniff_format, write_simulation
-from analysis.schema import ReportDataError, describe_reports
+from analysis.schema import KINDS, ReportDataError, describe_reports
 
 __all__ = ["main"]
 
@@ -31,6 +31,13 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
     parser.add_argument("--tz", help="IANA zone for naive timestamps (default: refuse them)")
     parser.add_argument("--sep", help="CSV delimiter (default ',')")
+    parser.add_argument(
+        "--kind",
+        choices=KINDS,
+        help="what the series measure: reports (an "
+        "outage is a rise), level (a drop) or index (relative); default: "
+        "the format's (IODA: level, Trends: index) or the file's kind column",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -71,7 +78,8 @@ def _engine(args: argparse.Namespace) -> Iterator[types.SimpleNamespace]:
 
 
 def _load(args: argparse.Namespace) -> pd.DataFrame:
-    return load_reports(args.file, args.format, tz=args.tz, sep=args.sep)
+    return load_reports(args.file, args.format, tz=args.tz, sep=args.sep,
+                        kind=getattr(args, "kind", None))  # fmt: skip
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -168,10 +176,11 @@ def _detect(args: argparse.Namespace) -> int:
         end_range=_ranges(windows, "end"),
         excess=windows["excess_reports"].round().astype(int),
         baseline=np.where(windows["weak_baseline"], "weak", "ok"),
+        depth=[_depth(r) for r in windows.itertuples()],
     )
     keys = [c for c in ("service", "region") if c in shown.columns]
-    columns = [*keys, "start", "end", "duration", "start_range", "end_range", "excess",
-               "estimate", "baseline"]  # fmt: skip
+    columns = [*keys, "kind", "start", "end", "duration", "start_range", "end_range",
+               "excess", "depth", "estimate", "baseline"]  # fmt: skip
     print(f"{args.file}: {len(windows)} outage windows (UTC; ranges are "
           f"{args.level:.0%} intervals)")  # fmt: skip
     print(shown[columns].to_string(index=False))
@@ -180,6 +189,13 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"weak baseline: fewer than 3 days of history ({', '.join(weak)}); its windows "
               "rest on a rolling median and are less certain")  # fmt: skip
     return 0
+
+
+def _depth(row) -> str:
+    """A drop's depth with its interval, in percent of the normal signal ("" for a rise)."""
+    if pd.isna(row.depth):
+        return ""
+    return f"{row.depth:.0%} ({row.depth_low:.0%}-{row.depth_high:.0%})"
 
 
 def _hours_minutes(d: pd.Timedelta) -> str:

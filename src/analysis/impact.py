@@ -60,7 +60,7 @@ from scipy import stats
 from analysis.activity import AWAKE_SHARE, activity, awake_share
 from analysis.baseline import SeriesBaseline, region_zone, series_baselines
 from analysis.io import countries_by_iso3
-from analysis.schema import validate_reports
+from analysis.schema import ReportDataError, validate_reports
 
 __all__ = [
     "IMPACT_COLUMNS",
@@ -267,6 +267,23 @@ def resolve_services(
     return service, rival
 
 
+def _require_report_counts(reports: pd.DataFrame) -> None:
+    """Refuse series that are not problem-report counts: per-user figures, affected users
+    and costs are counts of people reporting, and a level or an index holds none."""
+    if "kind" not in reports.columns:
+        return
+    other = reports.loc[reports["kind"] != "reports", ["region", "kind"]].drop_duplicates()
+    if len(other):
+        listed = ", ".join(f"{r.region} ({r.kind})" for r in other.head(5).itertuples())
+        raise ReportDataError(
+            reports.attrs.get("source", "<DataFrame>"),
+            f"regional impact counts reports per user, affected users and costs, which need "
+            f"problem-report counts; these series are not: {listed}. A level's drop has its "
+            "depth and duration in estimate_outages; an index gives ratios only",
+            column="kind",
+        )
+
+
 def regional_impact(
     reports: pd.DataFrame,
     outages: pd.DataFrame,
@@ -360,6 +377,7 @@ def regional_impact(
     if backwards:
         raise ValueError(f"outages: end is not after start in rows {backwards[:5]}")
     main = reports if service is None else reports[reports["service"] == service]
+    _require_report_counts(main)
     bases = {key[-1]: b for key, b in series_baselines(main).items()}
     rival_bases = (
         {key[-1]: b for key, b in series_baselines(reports[reports["service"] == rival]).items()}

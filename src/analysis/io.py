@@ -43,6 +43,7 @@ import pandas as pd
 
 from analysis.countries import iso3_codes, to_iso3
 from analysis.schema import (
+    KINDS,
     ReportDataError,
     parse_counts,
     parse_times,
@@ -67,6 +68,8 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "wide", "trends", "ioda")
+#: The kind of signal a format implies (others: the file's ``kind`` column, or reports).
+FORMAT_KINDS = {"ioda": "level", "trends": "index"}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 _TRENDS_HEADER = re.compile(r"^(?P<term>.*?):\s*\((?P<place>[^()]*(?:\([^()]*\))?[^()]*)\)\s*$")
 _OTHER_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
@@ -82,8 +85,9 @@ def load_reports(
     service: str | None = None,
     time_column: str | None = None,
     less_than_one: int = 0,
+    kind: str | None = None,
 ) -> pd.DataFrame:
-    """Load a file of outage reports as a validated report frame.
+    """Load a file of outage reports or signals as a validated report frame.
 
     Parameters
     ----------
@@ -106,12 +110,19 @@ def load_reports(
         Name of the time column of a wide CSV (default: its first column).
     less_than_one : int
         Value given to ``<1`` in a Google-Trends export (default 0).
+    kind : {"reports", "level", "index"}, optional
+        What the file's series measure (see :data:`~analysis.schema.KINDS`). By default the
+        format says: IODA signals are ``level`` (an outage is a drop), Google-Trends exports
+        ``index`` (relative, rescaled per export), a file's own ``kind`` column is kept, and
+        anything else is ``reports``.
 
     Returns
     -------
     DataFrame
         A report frame accepted by :func:`~analysis.schema.validate_reports`: ``time``
-        (UTC), ``region`` (ISO-3), ``reports`` (int64), optionally ``service``.
+        (UTC), ``region`` (ISO-3), ``reports`` (int64; float64 where a series is a
+        ``level`` or an ``index``), optionally ``service``, and ``kind`` where the format
+        or ``kind=`` sets one.
 
     Raises
     ------
@@ -154,6 +165,11 @@ def load_reports(
         if "service" in frame.columns:
             raise ReportDataError(source, "the file has a 'service' column; do not pass service=")
         frame = frame.assign(service=service)
+    kind = kind if kind is not None else FORMAT_KINDS.get(fmt)
+    if kind is not None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        frame = frame.assign(kind=kind)
     return validate_reports(frame, source=source, tz=tz, freq=freq, row_name=row_name)
 
 

@@ -7,9 +7,17 @@ column    dtype                       meaning
 ========  ==========================  ==================================================
 time      ``datetime64[*, UTC]``      start of the bin (UTC); bins regular per region
 region    ``str``                     ISO 3166-1 alpha-3 code, or ``WLD`` (worldwide)
-reports   ``int64`` (>= 0)            problem reports received in the bin
+reports   ``int64`` (>= 0)            problem reports received in the bin (the signal's
+                                      value for kinds ``level`` and ``index``: ``float64``)
 service   ``str`` (optional)          e.g. ``whatsapp``; absent means one service
+kind      ``str`` (optional)          what the series measures (:data:`KINDS`); absent
+                                      means ``reports``
 ========  ==========================  ==================================================
+
+Signal kinds: ``reports`` (problem reports, tweets: an outage is a rise), ``level``
+(traffic, reachability, usage: an outage is a drop; values need not be whole) and ``index``
+(a relative index such as a Google-Trends export, rescaled in every export: only ratios
+mean anything). A series has one kind.
 
 :func:`validate_reports` checks a frame against this contract and returns it sorted by
 (``service``, ``region``, ``time``), or raises :class:`ReportDataError` naming the source,
@@ -28,6 +36,7 @@ import pandas as pd
 from analysis.countries import to_iso3, unknown_region_codes
 
 __all__ = [
+    "KINDS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ReportDataError",
@@ -42,7 +51,9 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("time", "region", "reports")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("service",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("service", "kind")
+#: What a series can measure (the ``kind`` column).
+KINDS: tuple[str, ...] = ("reports", "level", "index")
 #: How many offending rows an error message shows.
 MAX_SHOWN = 5
 _INT64_MAX = np.iinfo(np.int64).max
@@ -540,11 +551,13 @@ def validate_reports(
         raise ReportDataError(source, "no data rows")
     out = df.copy()
     out.columns = columns
-    shown = [c for c in ("service", "region", "time", "reports") if c in columns]
+    shown = [c for c in ("service", "region", "kind", "time", "reports") if c in columns]
 
-    for key in ("region", "service"):
+    for key in ("region", "service", "kind"):
         if key in out.columns:
             out[key] = _parse_labels(out, key, source=source, row_name=row_name, show=shown)
+    if "kind" in out.columns:
+        _check_kinds(out, source=source, row_name=row_name, show=shown)
     unknown = unknown_region_codes(out["region"].unique())
     if unknown:
         mask = out["region"].isin(unknown).to_numpy()
@@ -563,9 +576,7 @@ def validate_reports(
     out["time"] = parse_times(
         out["time"], source=source, tz=tz, frame=out, row_name=row_name, show=shown
     )
-    out["reports"] = parse_counts(
-        out["reports"], source=source, frame=out, row_name=row_name, show=shown
-    )
+    out["reports"] = _parse_reports(out, source=source, row_name=row_name, show=shown)
 
     keys = group_keys(out)
     codes = out.groupby(keys, sort=True).ngroup().to_numpy()
@@ -574,11 +585,55 @@ def validate_reports(
     out = out.take(order)
     _check_bins(out, codes[order], ticks[order], freq, source=source, row_name=row_name,
                 show=shown)  # fmt: skip
-    front = [c for c in ("time", "region", "reports", "service") if c in out.columns]
+    front = [c for c in ("time", "region", "reports", "service", "kind") if c in out.columns]
     out = out[front + [c for c in out.columns if c not in front]].reset_index(drop=True)
     if source != "<DataFrame>" or "source" not in out.attrs:
         out.attrs["source"] = source  # later steps name the file in their errors
     return out
+
+
+def _check_kinds(out: pd.DataFrame, *, source: str, row_name: str, show: Sequence[str]) -> None:
+    """Every ``kind`` is one of :data:`KINDS`, and one per series."""
+    unknown = ~out["kind"].isin(KINDS).to_numpy()
+    if unknown.any():
+        bad = out["kind"][unknown].iloc[0]
+        raise_rows(source, f"unknown kind {bad!r} (expected one of {list(KINDS)})"
+                   f"{suggest(bad, KINDS)}", out, unknown, column="kind", show=show,
+                   row_name=row_name)  # fmt: skip
+    keys = [k for k in ("service", "region") if k in out.columns]
+    mixed = out.groupby(keys)["kind"].transform("nunique").to_numpy() > 1
+    if mixed.any():
+        raise_rows(source, "mixed kinds within one series (a series measures one thing)",
+                   out, mixed, column="kind", show=show, row_name=row_name)  # fmt: skip
+
+
+def _parse_reports(
+    out: pd.DataFrame, *, source: str, row_name: str, show: Sequence[str]
+) -> pd.Series:
+    """Whole counts for series of kind ``reports``; non-negative finite values (float64)
+    where a frame holds ``level`` or ``index`` series."""
+    values = out["reports"]
+    if "kind" not in out.columns or (out["kind"] == "reports").all():
+        return parse_counts(values, source=source, frame=out, row_name=row_name, show=show)
+    counts = out["kind"].to_numpy() == "reports"
+    result = pd.Series(np.zeros(len(out)), index=out.index)
+    if counts.any():
+        result[counts] = parse_counts(values[counts], source=source, frame=out[counts],
+                                      row_name=row_name, show=show).astype(float)  # fmt: skip
+    number = pd.to_numeric(values[~counts].astype("str").str.strip(), errors="coerce")
+    number = number.to_numpy(dtype="float64", na_value=np.nan)
+    for problem, bad in (
+        ("missing or non-numeric values (a bin without data is a gap: leave its row out)",
+         ~np.isfinite(number) & ~np.isinf(number)),
+        ("infinite values", np.isinf(number)),
+        ("negative values", number < 0),
+    ):  # fmt: skip
+        if bad.any():
+            expand = _expand_factory(~counts)
+            raise_rows(source, problem, out, expand(bad), column="reports", show=show,
+                       row_name=row_name)  # fmt: skip
+    result[~counts] = number
+    return result
 
 
 def _parse_labels(

@@ -1,6 +1,8 @@
 """Reshaping report frames without losing a report: coarser bins, regional totals, filled gaps.
 
-Every function here conserves the total of ``reports``: what goes in comes out.
+Every function here conserves the total of report counts: what goes in comes out, and an
+``observed_share`` column says where a bin holds less than its full span. Series of kind
+``level`` or ``index`` (rates, not counts) are averaged instead of summed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ __all__ = ["aggregate_regions", "fill_gaps", "resample_reports"]
 
 
 def _report_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in ("time", "region", "reports", "service") if c in df.columns]
+    return [c for c in ("time", "region", "reports", "service", "kind") if c in df.columns]
 
 
 #: Optional column: the share of a bin's span that was observed (``resample_reports`` and
@@ -27,7 +29,8 @@ def resample_reports(
     """Sum a report frame into coarser bins, saying how much of each was observed.
 
     Bins start at multiples of ``freq`` counted from the Unix epoch (so 1-hour bins start on
-    the hour, UTC). A coarse bin holds the sum of the fine bins observed in it, and
+    the hour, UTC). A coarse bin holds the sum of the fine bins observed in it (their mean
+    for series of kind ``level`` or ``index``, which are rates, not counts), and
     ``observed_share`` says which share of its fine bins (weighted by their own
     ``observed_share``, if the frame has one) that is: a bin with 5 of 60 minutes observed
     holds their reports with share 1/12, not a full hour's. A coarse bin with no observed
@@ -81,12 +84,18 @@ def resample_reports(
         )
     keys = group_keys(df)
     fine = _fine_widths(df, keys, widths, width)
+    kept = [*keys, "kind"] if "kind" in df.columns else keys  # one kind per series
     share = df[SHARE] if SHARE in df.columns else 1.0
     binned = df.assign(time=df["time"].dt.floor(width), _share=share * fine / width)
-    out = binned.groupby([*keys, "time"], sort=True, as_index=False).agg(
+    out = binned.groupby([*kept, "time"], sort=True, as_index=False).agg(
         reports=("reports", "sum"), observed_share=("_share", "sum")
     )
     out[SHARE] = out[SHARE].clip(upper=1.0)  # float sums of exact fractions
+    if "kind" in out.columns and (out["kind"] != "reports").any():
+        # a level or an index is a rate, not a count: its coarse bin is the mean of the fine
+        # bins observed in it
+        means = binned.groupby([*kept, "time"], sort=True)["reports"].mean().to_numpy()
+        out["reports"] = out["reports"].where(out["kind"] == "reports", means)
     if partial == "refuse":
         _refuse_partial(out, width, source)
     return out[[*_report_columns(out), SHARE]]
@@ -164,6 +173,15 @@ def aggregate_regions(
             column="time",
         )
     services = ["service"] if "service" in df.columns else []
+    kinds = sorted(chosen["kind"].unique()) if "kind" in chosen.columns else []
+    if len(kinds) > 1:
+        raise ReportDataError(
+            df.attrs.get("source", "<DataFrame>"),
+            f"regions of different kinds {kinds} cannot be added up",
+            column="kind",
+        )
+    if "kind" in chosen.columns:
+        services = [*services, "kind"]
     key = [*services, "region"]
     frame = chosen.join(_region_weights(chosen, key).rename("_weight"), on=key)
     share = frame["_weight"] * (frame[SHARE] if SHARE in frame.columns else 1.0)

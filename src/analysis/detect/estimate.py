@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from analysis.baseline import SeriesBaseline, series_baselines
 from analysis.detect.candidates import Candidate, candidate_excess, flag_candidates, group_events
+from analysis.detect.drops import drop_windows
 from analysis.detect.pooling import estimate_event
 from analysis.detect.screen import (
     calibrated_scores,
@@ -23,7 +24,8 @@ __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
 WINDOW_COLUMNS = [
     "region", "start", "end", "duration", "start_low", "start_high", "end_low", "end_high",
     "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay_min",
-    "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline",
+    "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline", "kind",
+    "depth", "depth_low", "depth_high",
 ]  # fmt: skip
 
 _TIME = "datetime64[ns, UTC]"
@@ -32,7 +34,8 @@ _WINDOW_DTYPES = {
     "end_high": _TIME, "peak_time": _TIME, "duration": "timedelta64[ns]", "level": "float64",
     "peak_reports": "float64", "excess_reports": "float64", "delay_min": "float64",
     "decay_min": "float64", "novelty_floor": "float64", "novelty_decay_min": "float64",
-    "lr_stat": "float64", "weak_baseline": "bool",
+    "lr_stat": "float64", "weak_baseline": "bool", "depth": "float64",
+    "depth_low": "float64", "depth_high": "float64",
 }  # fmt: skip
 
 
@@ -56,10 +59,16 @@ def estimate_outages(
     See the module docstring for the method (a reporting-process model fitted by maximum
     likelihood, pooled across regions).
 
+    Series of kind ``level`` (a ``kind`` column, see :data:`~analysis.schema.KINDS`) are
+    searched for drops instead (:mod:`analysis.detect.drops`): their rows give the depth,
+    the share of the normal signal lost, with its interval. Series of kind ``index`` are
+    searched for rises like report counts.
+
     Parameters
     ----------
     reports : DataFrame
-        A report frame (validated here), any bin width from 1 minute to 1 hour.
+        A report frame (validated here), any bin width from 10 seconds to 1 day that divides
+        a day.
     level : float
         Confidence level of the intervals (``start_low``..``start_high``,
         ``end_low``..``end_high``).
@@ -91,7 +100,8 @@ def estimate_outages(
         fit; ``'pooled'``: the event's pooled window), ``delay_min``, ``decay_min`` (fitted
         reporting kernel, minutes), ``novelty_floor`` and ``novelty_decay_min`` (reports
         settle from the onset rate towards this share of it, with this time constant in
-        minutes), ``lr_stat`` and ``weak_baseline``. No row for a region
+        minutes), ``lr_stat``, ``weak_baseline``, ``kind`` (of the series) and, for drops,
+        ``depth``, ``depth_low`` and ``depth_high`` (NaN for rises). No row for a region
         without an outage.
 
     Examples
@@ -107,29 +117,47 @@ def estimate_outages(
     reports = validate_reports(reports)
     key_names = group_keys(reports)
     bases = series_baselines(reports)
-    by_service: dict[str | None, list[tuple]] = {}
+    kinds = series_kinds(reports)
+    rows = [
+        {**dict(zip(key_names, key, strict=True)), **row, "kind": "level"}
+        for key in bases if kinds[key] == "level"
+        for row in drop_windows(bases[key], level=level)
+    ]  # fmt: skip
+    groups: dict[tuple[str | None, str], list[tuple]] = {}  # pooled: one service, one kind
     for key in bases:
-        by_service.setdefault(key[0] if len(key) > 1 else None, []).append(key)
-    rows = []
+        if kinds[key] != "level":
+            groups.setdefault((key[0] if len(key) > 1 else None, kinds[key]), []).append(key)
     before, after = pd.Timedelta(before), pd.Timedelta(after)
     bar = tqdm(total=len(bases), desc="estimate", unit="series", disable=not progress)
-    for service, keys in by_service.items():
+    for (service, kind), keys in groups.items():
         candidates = _candidates(
             {key: bases[key] for key in keys}, screen=pooled,
             rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z},
         )  # fmt: skip
         for event in group_events(candidates, before):
-            rows += estimate_event(
+            rows += [{**row, "kind": kind} for row in estimate_event(
                 event, keys, bases, service, key_names,
                 level=level, min_lr=min_lr, own_fit_excess=own_fit_excess, pooled=pooled,
                 max_pooled_regions=max_pooled_regions, before=before, after=after,
-            )  # fmt: skip
+            )]  # fmt: skip
         bar.update(len(keys))
     bar.close()
     out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
+
+
+def series_kinds(reports: pd.DataFrame) -> dict[tuple, str]:
+    """The kind of each series of a valid report frame, by series key (``reports`` where
+    the frame has no ``kind`` column)."""
+    keys = group_keys(reports)
+    if "kind" in reports.columns:
+        kind = reports["kind"]
+    else:
+        kind = pd.Series("reports", index=reports.index)
+    first = kind.groupby([reports[k] for k in keys], sort=True).first()
+    return {k if isinstance(k, tuple) else (k,): str(v) for k, v in first.items()}
 
 
 def _candidates(
