@@ -40,3 +40,26 @@ def test_the_case_notebook_checks_every_claim(executed):
     for claim in ("about two hours", "every continent but Antarctica", "over a billion users",
                   "Brazil switched to Telegram"):  # fmt: skip
         assert claim in text
+
+
+@pytest.mark.slow
+def test_notebooks_02_and_03_read_a_file_with_its_format_zone_and_kind(tmp_path):
+    """A Trends export (naive local times) once could not go through the notebooks, and
+    notebook 03 scaled any file's users to 1.2 billion."""
+    from analysis.figures import run_notebooks
+
+    fixture = ROOT / "tests" / "fixtures" / "counts_90s.csv"
+    trends = ROOT / "tests" / "fixtures" / "trends_hourly.csv"
+    run_notebooks(ROOT / "notebooks", tmp_path, names=("02_estimate_duration",),
+                  parameters={"reports_path": str(trends), "format": "trends",
+                              "tz": "America/Sao_Paulo", "kind": "index"})  # fmt: skip
+    text = (tmp_path / "02_estimate_duration.ipynb").read_text()
+    assert "2017-05-03 20:0" in text  # the Trends window's start, 20:00-20:09 UTC
+    run_notebooks(ROOT / "notebooks", tmp_path, names=("03_regional_impact",),
+                  parameters={"reports_path": str(fixture)})  # fmt: skip
+    notebook = json.loads((tmp_path / "03_regional_impact.ipynb").read_text())
+    tags = [c["metadata"].get("tags", []) for c in notebook["cells"]]
+    params = [c for c, t in zip(notebook["cells"], tags, strict=True) if "injected-parameters" in t]
+    assert params
+    assert "users_total_for(reports_path, users_total)" in json.dumps(notebook)
+    assert "1.2e9" not in "".join(params[0]["source"])

@@ -103,9 +103,31 @@ def whatsapp_2017_case(
     )
 
 
+#: WhatsApp's monthly users in May 2017, which the simulated case is scaled to.
+WHATSAPP_USERS_2017 = 1.2e9
+
+
+def users_total_for(reports_path: str | None, users_total: float | None = None) -> float | None:
+    """The worldwide users to scale a notebook's countries to: ``users_total`` if given;
+    else WhatsApp's 1.2 billion for the simulated 3 May 2017, and ``None`` (each country's
+    own estimate from the table) for a user's file, whose service and date may be any.
+
+    Examples
+    --------
+    >>> users_total_for(None), users_total_for("my_file.csv"), users_total_for("f.csv", 5e8)
+    (1200000000.0, None, 500000000.0)
+    """
+    if users_total is not None:
+        return users_total
+    return WHATSAPP_USERS_2017 if reports_path is None else None
+
+
 def load_or_simulate(
     reports_path: str | None = None,
     *,
+    format: str = "auto",
+    tz: str | None = None,
+    kind: str | None = None,
     seed: int = 7,
     days_before: int = 7,
     freq: str = "5min",
@@ -118,6 +140,9 @@ def load_or_simulate(
     reports_path : str, optional
         A report file in any format :func:`~analysis.load_reports` reads; ``None``
         simulates.
+    format, tz, kind
+        How to read the file (see :func:`~analysis.load_reports`: its format, the zone of
+        naive times, what its series measure).
     seed, days_before, freq, regions
         The simulation's settings (see :func:`whatsapp_2017_case`).
 
@@ -134,7 +159,7 @@ def load_or_simulate(
     (['telegram', 'whatsapp'], 1)
     """
     if reports_path is not None:
-        return load_reports(reports_path), None
+        return load_reports(reports_path, format, tz=tz, kind=kind), None
     scenario = scenarios.whatsapp_2017(
         days_before=days_before, freq=freq, regions=None if regions is None else tuple(regions)
     )
