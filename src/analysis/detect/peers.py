@@ -2,9 +2,11 @@
 
 - :func:`threshold_outages`: the tracker-style detector (reports far above the usual for the
   time of day);
-- :func:`changepoint_outages`: change-point segmentation (ruptures) of the residual.
+- :func:`changepoint_outages`: change-point segmentation (ruptures) of the residual;
+- :func:`history_rule_drops`: IODA's rule for signals that fall (below a fraction of the
+  median of the history).
 
-Neither gives intervals; both report the end of the report tail, not of the outage.
+None gives intervals; the first two report the end of the report tail, not of the outage.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from analysis.baseline import series_baselines
 from analysis.detect.candidates import flag_candidates
 from analysis.schema import group_keys, validate_reports
 
-__all__ = ["changepoint_outages", "high_segments", "series_columns", "threshold_outages"]
+__all__ = [
+    "changepoint_outages",
+    "high_segments",
+    "history_rule_drops",
+    "series_columns",
+    "threshold_outages",
+]
 
 
 def threshold_outages(
@@ -131,6 +139,65 @@ def high_segments(r: np.ndarray, breaks: list[int], threshold: float) -> list[tu
         else:
             windows.append([a, b])
     return [(a, b) for a, b in windows]
+
+
+def history_rule_drops(
+    reports: pd.DataFrame,
+    *,
+    fraction: float = 0.8,
+    history: str | pd.Timedelta = "7D",
+    merge_gap: str | pd.Timedelta = "15min",
+) -> pd.DataFrame:
+    """IODA's rule for signals that fall: a bin alerts when its value is below ``fraction``
+    of the median of the series over the trailing ``history`` (the bins before it).
+
+    Alerting bins closer than ``merge_gap`` make one window, from the first alerting bin's
+    start to the last one's end. A peer of the drop search of
+    :func:`~analysis.detect.estimate_outages` (series of kind ``level``); it gives no
+    uncertainty and no depth.
+
+    Returns
+    -------
+    DataFrame
+        ``region[, service], start, end, duration``.
+
+    Examples
+    --------
+    >>> t = pd.date_range("2017-05-01", periods=200, freq="1h", tz="UTC")
+    >>> y = np.full(200, 100.0)
+    >>> y[150:153] = 30
+    >>> df = pd.DataFrame({"time": t, "region": "BRA", "reports": y, "kind": "level"})
+    >>> history_rule_drops(df)[["start", "duration"]].astype(str).values.tolist()
+    [['2017-05-07 06:00:00+00:00', '0 days 03:00:00']]
+    """
+    reports = validate_reports(reports)
+    rows = []
+    for key, series in reports.groupby(group_keys(reports), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        values = series.set_index("time")["reports"].astype(float)
+        median = values.rolling(pd.Timedelta(history), closed="left").median()
+        low = (values < fraction * median).to_numpy()
+        width = values.index.to_series().diff().min()
+        times = values.index
+        for a, b in _runs(low, times, width + pd.Timedelta(merge_gap)):
+            rows.append({**series_columns(reports, key), "start": times[a],
+                         "end": times[b] + width})  # fmt: skip
+    out = pd.DataFrame(rows, columns=[*group_keys(reports), "start", "end"])
+    out["duration"] = out["end"] - out["start"]
+    return out
+
+
+def _runs(flags: np.ndarray, times: pd.DatetimeIndex, gap: pd.Timedelta) -> list[tuple[int, int]]:
+    """(first, last) indices of runs of flagged rows; a row within ``gap`` after the last
+    flagged one joins its run."""
+    idx = np.flatnonzero(flags)
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and times[i] - times[runs[-1][1]] <= gap:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return [(a, b) for a, b in runs]
 
 
 def series_columns(reports: pd.DataFrame, key: tuple) -> dict[str, str]:
