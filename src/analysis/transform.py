@@ -88,14 +88,13 @@ def resample_reports(
     share = df[SHARE] if SHARE in df.columns else 1.0
     binned = df.assign(time=df["time"].dt.floor(width), _share=share * fine / width)
     out = binned.groupby([*kept, "time"], sort=True, as_index=False).agg(
-        reports=("reports", "sum"), observed_share=("_share", "sum")
+        reports=("reports", "sum"), mean=("reports", "mean"), observed_share=("_share", "sum")
     )
     out[SHARE] = out[SHARE].clip(upper=1.0)  # float sums of exact fractions
     if "kind" in out.columns and (out["kind"] != "reports").any():
         # a level or an index is a rate, not a count: its coarse bin is the mean of the fine
         # bins observed in it
-        means = binned.groupby([*kept, "time"], sort=True)["reports"].mean().to_numpy()
-        out["reports"] = out["reports"].where(out["kind"] == "reports", means)
+        out["reports"] = out["reports"].where(out["kind"] == "reports", out["mean"])
     if partial == "refuse":
         _refuse_partial(out, width, source)
     return out[[*_report_columns(out), SHARE]]

@@ -28,6 +28,8 @@ between bins. A partial recovery widens the end interval rather than biasing the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -35,7 +37,7 @@ from scipy import stats
 from analysis.baseline import SeriesBaseline
 from analysis.detect.candidates import merge_flags
 
-__all__ = ["DROP_COLUMNS", "MIN_DEPTH", "drop_windows"]
+__all__ = ["DROP_COLUMNS", "MIN_DEPTH", "DropFit", "drop_windows"]
 
 #: Shallowest drop (share of the normal signal) that a candidate needs.
 MIN_DEPTH = 0.1
@@ -83,10 +85,29 @@ def _coverage(edges: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nda
     return np.clip(inside / (hi - lo), 0.0, 1.0)
 
 
-def fit_drop(base: SeriesBaseline, first: int, last: int, sigma: float) -> dict[str, float] | None:
-    """Least-squares step fit around bins ``first..last``: start, end (bin units from the
-    fitted range's first bin), depth, the log-likelihood profile over start and end, and the
-    range; None where the range holds too few observed bins."""
+@dataclass(frozen=True)
+class DropFit:
+    """A step fitted to a drop; times in bins from the fitted range's first bin."""
+
+    start: float
+    end: float
+    depth: float
+    depth_se: float
+    lr: float
+    offset: int  # the fitted range's first bin, as an index into the series
+    grid_s: np.ndarray  # the start grid (bins)
+    grid_e: np.ndarray  # the end grid (bins)
+    loglik: np.ndarray  # log-likelihood over (start, end) on the grids
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fit's scalars as a one-row frame."""
+        names = ("start", "end", "depth", "depth_se", "lr", "offset")
+        return pd.DataFrame([{k: getattr(self, k) for k in names}])
+
+
+def fit_drop(base: SeriesBaseline, first: int, last: int, sigma: float) -> DropFit | None:
+    """Least-squares step fit around bins ``first..last`` (see the module notes); None where
+    the range holds too few observed bins."""
     a = max(0, first - SEARCH_BINS - 2)
     b = min(len(base.times), last + SEARCH_BINS + 3)
     r = base.observed[a:b] / base.expected[a:b]
@@ -106,11 +127,11 @@ def fit_drop(base: SeriesBaseline, first: int, last: int, sigma: float) -> dict[
     i, j = np.unravel_index(np.argmin(sse), sse.shape)
     loglik = -sse / (2 * sigma**2)
     null = -float(np.sum(deficit**2 * seen)) / (2 * sigma**2)
-    return {
-        "start": s[i, j], "end": e[i, j], "depth": float(depth[i, j]),
-        "depth_se": sigma / np.sqrt(cc[i, j]), "lr": 2 * (loglik[i, j] - null),
-        "offset": a, "grid_s": s[:, 0], "grid_e": e[0], "loglik": loglik, "best": (i, j),
-    }  # fmt: skip
+    return DropFit(
+        start=float(s[i, j]), end=float(e[i, j]), depth=float(depth[i, j]),
+        depth_se=float(sigma / np.sqrt(cc[i, j])), lr=float(2 * (loglik[i, j] - null)),
+        offset=a, grid_s=s[:, 0], grid_e=e[0], loglik=loglik,
+    )  # fmt: skip
 
 
 def _profile_interval(grid: np.ndarray, profile: np.ndarray, top: float, cut: float) -> tuple:
@@ -119,36 +140,35 @@ def _profile_interval(grid: np.ndarray, profile: np.ndarray, top: float, cut: fl
     return float(inside.min()), float(inside.max())
 
 
-def drop_row(base: SeriesBaseline, fit: dict, *, level: float) -> dict:
+def drop_row(base: SeriesBaseline, fit: DropFit, *, level: float) -> dict:
     """The windows-table row of a fitted drop (times UTC; intervals at ``level``)."""
     zq = stats.norm.ppf(0.5 + level / 2)
     cut = stats.chi2.ppf(level, 1) / 2
-    i, j = fit["best"]
-    top = fit["loglik"][i, j]
-    half_bin = 0.5 * zq / np.sqrt(12) * 2  # a uniform position within a bin, at ``level``
-    s_lo, s_hi = _profile_interval(fit["grid_s"], fit["loglik"].max(axis=1), top, cut)
-    e_lo, e_hi = _profile_interval(fit["grid_e"], fit["loglik"].max(axis=0), top, cut)
-    origin, width = base.times[fit["offset"]], base.width
+    top = fit.loglik.max()  # the best fit's
+    in_bin = zq / np.sqrt(12)  # bins: a uniform position within a bin, at ``level``
+    s_lo, s_hi = _profile_interval(fit.grid_s, fit.loglik.max(axis=1), top, cut)
+    e_lo, e_hi = _profile_interval(fit.grid_e, fit.loglik.max(axis=0), top, cut)
+    origin, width = base.times[fit.offset], base.width
 
     def at(x: float) -> pd.Timestamp:
         return (origin + x * width).round("s")
 
-    start, end = at(fit["start"]), at(fit["end"])
-    inside = slice(fit["offset"] + int(fit["start"]), fit["offset"] + int(np.ceil(fit["end"])))
+    start, end = at(fit.start), at(fit.end)
+    inside = slice(fit.offset + int(fit.start), fit.offset + int(np.ceil(fit.end)))
     observed, expected = base.observed[inside], base.expected[inside]
     lowest = int(np.nanargmin(observed / expected))
     return {
         "start": start, "end": end, "duration": end - start,
-        "start_low": at(min(s_lo, fit["start"] - half_bin)),
-        "start_high": at(max(s_hi, fit["start"] + half_bin)),
-        "end_low": at(min(e_lo, fit["end"] - half_bin)),
-        "end_high": at(max(e_hi, fit["end"] + half_bin)),
+        "start_low": at(min(s_lo, fit.start - in_bin)),
+        "start_high": at(max(s_hi, fit.start + in_bin)),
+        "end_low": at(min(e_lo, fit.end - in_bin)),
+        "end_high": at(max(e_hi, fit.end + in_bin)),
         "level": level, "peak_time": base.times[inside][lowest],
         "peak_reports": float(observed[lowest]),
         "excess_reports": float(np.nansum(observed - expected)), "estimate": "region",
-        "lr_stat": fit["lr"], "weak_baseline": base.weak, "depth": fit["depth"],
-        "depth_low": max(fit["depth"] - zq * fit["depth_se"], 0.0),
-        "depth_high": min(fit["depth"] + zq * fit["depth_se"], 1.0),
+        "lr_stat": fit.lr, "weak_baseline": base.weak, "depth": fit.depth,
+        "depth_low": max(fit.depth - zq * fit.depth_se, 0.0),
+        "depth_high": min(fit.depth + zq * fit.depth_se, 1.0),
     }  # fmt: skip
 
 
@@ -183,6 +203,6 @@ def drop_windows(base: SeriesBaseline, *, level: float = 0.9, min_lr: float = 30
     rows = []
     for first, last in drop_candidates(base, sigma):
         fit = fit_drop(base, first, last, sigma)
-        if fit is not None and fit["lr"] >= min_lr:
+        if fit is not None and fit.lr >= min_lr:
             rows.append(drop_row(base, fit, level=level))
     return rows
