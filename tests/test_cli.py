@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.__main__ import main
+from analysis.reliance import INDEX_CAVEAT
 
 GOOD = (
     "time,region,reports\n2017-05-03T20:00Z,BRA,5\n2017-05-03T20:01Z,BRA,7\n"
@@ -189,9 +190,18 @@ def test_detect_finds_a_drop_in_an_ioda_signal_and_takes_kind(capsys):
     assert "no outage found" in capsys.readouterr().out
 
 
-def test_impact_refuses_an_index_instead_of_inventing_users_and_costs(capsys):
+def test_impact_of_an_index_gives_ratios_and_says_what_it_left_out(capsys):
     """A Trends index once came out as "affected users 125.7 M, cost US$ 1.3 M"."""
     path = FIXTURES / "trends_hourly.csv"
-    assert main(["impact", str(path), "--tz", "America/Sao_Paulo"]) == 1
-    err = capsys.readouterr().err
-    assert "need problem-report counts; these series are not: BRA (index)" in err
+    assert main(["impact", str(path), "--tz", "America/Sao_Paulo"]) == 0
+    out = capsys.readouterr().out
+    assert "affected users" not in out
+    assert "US$" not in out
+    assert "index: not estimated: users, per-user figures, user-hours and cost" in out
+    assert INDEX_CAVEAT in out
+    assert main(["impact", str(path), "--tz", "America/Sao_Paulo", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["regions"]
+    assert (row["region"], row["kind"]) == ("BRA", "index")
+    assert 3 < row["excess_ratio_low"] < row["excess_ratio"]  # searches rose many-fold
+    assert row["affected_users"] is None
+    assert row["cost_usd"] is None

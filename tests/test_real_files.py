@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import ReportDataError, estimate_outages, load_reports
+from analysis import (
+    ReportDataError,
+    compare_markets,
+    estimate_outages,
+    load_reports,
+    regional_impact,
+    summarize_impact,
+)
+from analysis.reliance import INDEX_CAVEAT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 START = pd.Timestamp("2017-05-03 20:05", tz="UTC")
@@ -125,3 +133,49 @@ def test_the_kind_can_be_overridden_and_a_level_read_as_reports_shows_no_rise():
     assert set(as_level["kind"]) == {"level"}
     with pytest.raises(ValueError, match="kind must be one of"):
         load_reports(FIXTURES / "counts_90s.csv", kind="levels")
+
+
+PEOPLE = ["users", "excess_per_million_users", "reliance_index", "affected_users",
+          "user_hours_lost", "cost_usd"]  # fmt: skip
+
+
+def test_impact_of_a_level_is_the_share_lost_times_the_duration():
+    """The IODA signal falls to 40% of normal from 20:05 to 22:00 (1.92 h): 60% lost, 1.15
+    share-hours; a level counts no people, so no users or costs are invented."""
+    reports = load_reports(FIXTURES / "ioda_drop.json")
+    windows = estimate_outages(reports)
+    row = regional_impact(reports, windows).iloc[0]
+    assert row["kind"] == "level"
+    assert row["depth_low"] <= 0.6 <= row["depth_high"]
+    assert abs(row["depth"] - 0.6) < 0.02
+    true_share_hours = 0.6 * (END - START) / pd.Timedelta("1h")
+    assert row["lost_share_hours_low"] <= true_share_hours <= row["lost_share_hours_high"]
+    assert abs(row["lost_share_hours"] - true_share_hours) < 0.1
+    assert row[PEOPLE].isna().all()
+    assert "counts no people" in row["omitted"]
+    world = summarize_impact(regional_impact(reports, windows), windows)
+    assert np.isnan(world.affected_users)
+    assert np.isnan(world.cost_usd)
+    assert "BRA" in world.omitted
+
+
+def test_impact_of_an_index_gives_its_ratio_only_and_the_comparison_says_why():
+    """A Trends index once came out as "affected users 125.7 M, cost US$ 1.3 M"; searches
+    rise up to 41-fold at the outage's peak."""
+    reports = load_reports(FIXTURES / "trends_hourly.csv", tz="America/Sao_Paulo")
+    impact = regional_impact(reports, estimate_outages(reports))
+    row = impact.iloc[0]
+    assert row["kind"] == "index"
+    assert row[PEOPLE].isna().all()
+    assert row["excess_ratio_low"] <= row["excess_ratio"] <= row["excess_ratio_high"]
+    assert row["excess_ratio_low"] > 3
+    table = pd.concat([impact, impact.assign(region="DEU"), impact.assign(region="USA"),
+                       impact.assign(region="IND")], ignore_index=True)  # fmt: skip
+    by_ratio = compare_markets(table, metric="excess_ratio", n_boot=50, n_perm=50)
+    assert by_ratio.caveats == (INDEX_CAVEAT,)
+    assert by_ratio.markets["n"].iloc[0] == 2  # BRA and IND compared
+    per_user = compare_markets(table, n_boot=50, n_perm=50)
+    assert sorted(per_user.excluded["region"]) == ["BRA", "DEU", "IND", "USA"]
+    assert set(per_user.excluded["reason"]) == {
+        "reliance_index not given for a index: it counts no people"
+    }

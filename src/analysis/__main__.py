@@ -216,8 +216,8 @@ def _ranges(windows: pd.DataFrame, what: str) -> pd.Series:
 
 
 def _impact(args: argparse.Namespace) -> int:
-    from analysis.impact import one_per_region, resolve_services, summarize_impact
-    from analysis.reliance import compare_metrics
+    from analysis.impact import OMITTED, one_per_region, resolve_services, summarize_impact
+    from analysis.reliance import INDEX_CAVEAT, compare_metrics
 
     reports = _load(args)
     try:
@@ -233,7 +233,8 @@ def _impact(args: argparse.Namespace) -> int:
         impact = engine.regional_impact(reports, windows, service=service, rival=args.rival,
                                         users_total=args.users_total, level=args.level)  # fmt: skip
     world = summarize_impact(impact, windows)
-    metrics = ["excess_per_million_users", "reliance_index", "excess_ratio"]
+    kinds = set(impact["kind"])
+    metrics = _impact_metrics(kinds)
     comparison = compare_metrics(one_per_region(impact), metrics, seed=args.seed)
     if args.json:
         summary = world.to_frame().reset_index(names="quantity")
@@ -243,23 +244,43 @@ def _impact(args: argparse.Namespace) -> int:
             "markets": _plain_records(comparison.reset_index(names="metric")),
         }, indent=2, default=str))  # fmt: skip
         return 0
-    columns = ["region", "continent", "market", "duration", "excess_reports",
-               "excess_per_million_users", "awake_share", "reliance_index", "user_hours_lost",
-               "rival_uplift", "cost_usd"]  # fmt: skip
-    shown = impact.sort_values("user_hours_lost", ascending=False)[columns].assign(
+    shown = impact.sort_values(["user_hours_lost", "region"], ascending=[False, True])
+    shown = shown[_impact_columns(kinds)].assign(
         duration=lambda t: t["duration"].map(lambda d: f"{int(d / pd.Timedelta('1min'))}min")
     )
     print(f"{args.file}: impact in {len(impact)} regions (intervals at {args.level:.0%})")
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    for kind in sorted(kinds - {"reports"}):
+        print(f"{kind}: not estimated: {OMITTED[kind]}")
     print()
     print(world)
     print()
-    print("Developing vs developed (naive per-user figure, activity-adjusted, relative to "
-          "normal volume):")  # fmt: skip
+    print(f"Developing vs developed ({', '.join(metrics)}):")
     keep = ["n", "n_reference", "ratio", "ratio_low", "ratio_high", "mannwhitney_p",
             "permutation_p", "cliffs_delta"]  # fmt: skip
     print(comparison[keep].to_string(float_format=lambda v: f"{v:.3g}"))
+    if "index" in kinds:
+        print(INDEX_CAVEAT)
     return 0
+
+
+def _impact_metrics(kinds: set[str]) -> list[str]:
+    """The per-region figures compared between markets, for the signal kinds present."""
+    metrics = ["excess_per_million_users", "reliance_index"] if "reports" in kinds else []
+    return metrics + ["excess_ratio"] + (["depth"] if "level" in kinds else [])
+
+
+def _impact_columns(kinds: set[str]) -> list[str]:
+    """The columns of the CLI's impact table, for the signal kinds present."""
+    columns = ["region", "kind", "continent", "market", "duration", "excess_ratio"]
+    if kinds - {"reports"}:
+        columns += ["excess_ratio_low", "excess_ratio_high"]
+    if "level" in kinds:
+        columns += ["depth", "depth_low", "depth_high", "lost_share_hours"]
+    if "reports" in kinds:
+        columns += ["excess_reports", "excess_per_million_users", "awake_share",
+                    "reliance_index", "user_hours_lost", "rival_uplift", "cost_usd"]  # fmt: skip
+    return columns
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -35,7 +35,14 @@ from scipy import stats
 
 from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
 
-__all__ = ["MarketComparison", "compare_markets", "compare_metrics"]
+__all__ = ["INDEX_CAVEAT", "MarketComparison", "compare_markets", "compare_metrics"]
+
+#: What a comparison of relative indices (``kind`` ``index``: Google Trends) must say.
+INDEX_CAVEAT = (
+    "Indices such as Google Trends are rescaled in every export: exported per country, their "
+    "levels are not comparable between countries. Only each series' ratio to its own "
+    "baseline (excess_ratio) is compared, and it still mixes the countries' search habits."
+)
 
 SHIFT_COLUMNS = [
     "group", "reference", "n", "n_reference", "median", "median_reference", "shift",
@@ -117,6 +124,9 @@ class MarketComparison:
         Regions the country table cannot place in a market (e.g. ``WLD``, territories).
     excluded : DataFrame
         Regions left out of the statistics and why (``region, reason``).
+    caveats : tuple of str
+        What the comparison cannot say (e.g. :data:`INDEX_CAVEAT` where the table holds
+        relative indices).
     """
 
     metric: str
@@ -131,6 +141,7 @@ class MarketComparison:
     by_region: pd.DataFrame
     unclassified: tuple[str, ...]
     excluded: pd.DataFrame
+    caveats: tuple[str, ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -185,6 +196,7 @@ class MarketComparison:
         if len(self.excluded):
             lines.append("excluded: " + "; ".join(
                 f"{r.region} ({r.reason})" for r in self.excluded.itertuples()))  # fmt: skip
+        lines += [f"caveat: {c}" for c in self.caveats]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -308,6 +320,9 @@ def compare_markets(
     unclassified = tuple(sorted(frame.loc[frame["market"].isna(), "region"]))
     reasons = pd.Series("", index=frame.index)
     reasons[frame["value"].isna()] = f"{metric} missing"
+    kinds = impact["kind"].to_numpy() if "kind" in impact.columns else np.full(len(frame), "")
+    signal = frame["value"].isna().to_numpy() & np.isin(kinds, ["level", "index"])
+    reasons[signal] = [f"{metric} not given for a {k}: it counts no people" for k in kinds[signal]]
     if log:
         reasons[frame["value"] <= 0] = f"{metric} not positive (log scale)"
     excluded = pd.DataFrame({"region": frame["region"][reasons != ""], "reason":
@@ -339,6 +354,7 @@ def compare_markets(
             drop=True
         ),
         unclassified=unclassified, excluded=excluded,
+        caveats=(INDEX_CAVEAT,) if "index" in set(kinds) else (),
     )  # fmt: skip
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "iter_series",
     "parse_counts",
     "parse_times",
+    "series_kinds",
     "validate_reports",
     "width_text",
 ]
@@ -426,6 +427,26 @@ def width_text(width: pd.Timedelta) -> str:
 def group_keys(df: pd.DataFrame) -> list[str]:
     """The columns that identify one series: ``["service", "region"]`` or ``["region"]``."""
     return ["service", "region"] if "service" in df.columns else ["region"]
+
+
+def series_kinds(reports: pd.DataFrame) -> dict[tuple, str]:
+    """The kind of each series of a valid report frame, by series key (``reports`` where
+    the frame has no ``kind`` column).
+
+    Examples
+    --------
+    >>> t = pd.date_range("2017-05-03", periods=2, freq="h", tz="UTC")
+    >>> frame = pd.DataFrame({"time": t, "region": "BRA", "reports": 1.0, "kind": "level"})
+    >>> series_kinds(frame)
+    {('BRA',): 'level'}
+    """
+    keys = group_keys(reports)
+    if "kind" in reports.columns:
+        kind = reports["kind"]
+    else:
+        kind = pd.Series("reports", index=reports.index)
+    first = kind.groupby([reports[k] for k in keys], sort=True).first()
+    return {k if isinstance(k, tuple) else (k,): str(v) for k, v in first.items()}
 
 
 def iter_series(df: pd.DataFrame) -> Iterator[tuple[tuple[str, ...], pd.DataFrame, pd.Timedelta]]:

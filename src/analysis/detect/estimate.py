@@ -16,7 +16,7 @@ from analysis.detect.screen import (
     pooled_scores,
     screened_stretches,
 )
-from analysis.schema import group_keys, validate_reports
+from analysis.schema import group_keys, series_kinds, validate_reports
 
 __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
 
@@ -146,18 +146,6 @@ def estimate_outages(
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
-
-
-def series_kinds(reports: pd.DataFrame) -> dict[tuple, str]:
-    """The kind of each series of a valid report frame, by series key (``reports`` where
-    the frame has no ``kind`` column)."""
-    keys = group_keys(reports)
-    if "kind" in reports.columns:
-        kind = reports["kind"]
-    else:
-        kind = pd.Series("reports", index=reports.index)
-    first = kind.groupby([reports[k] for k in keys], sort=True).first()
-    return {k if isinstance(k, tuple) else (k,): str(v) for k, v in first.items()}
 
 
 def _candidates(
