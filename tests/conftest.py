@@ -62,7 +62,7 @@ def built(tmp_path_factory, small_case):
 
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory):
-    """The five notebooks executed with small parameters: the folder of executed copies."""
+    """Every notebook executed with small parameters: the folder of executed copies."""
     from analysis.figures import run_notebooks
 
     out = tmp_path_factory.mktemp("reports")

@@ -63,3 +63,20 @@ def test_notebooks_02_and_03_read_a_file_with_its_format_zone_and_kind(tmp_path)
     assert params
     assert "users_total_for(reports_path, users_total)" in json.dumps(notebook)
     assert "1.2e9" not in "".join(params[0]["source"])
+
+
+@pytest.mark.slow
+def test_your_data_notebook_states_a_weak_baseline_only_when_history_is_short(tmp_path):
+    from analysis.figures import run_notebooks
+
+    def markdown(example: str) -> str:
+        run_notebooks(ROOT / "notebooks", tmp_path / example, names=("06_your_data",),
+                      parameters={"example": example})  # fmt: skip
+        notebook = json.loads((tmp_path / example / "06_your_data.ipynb").read_text())
+        return "".join("".join(o.get("data", {}).get("text/markdown", ""))
+                       for c in notebook["cells"] for o in c.get("outputs", []))  # fmt: skip
+
+    short, long = markdown("downdetector_15min.csv"), markdown("counts_30s.csv")
+    assert "Weak baseline in BRA" in short
+    assert "Weak baseline" not in long
+    assert "**BRA** (reports): 2017-05-03 20:0" in long  # the outage starts at 20:05

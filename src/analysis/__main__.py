@@ -168,15 +168,17 @@ def _detect(args: argparse.Namespace) -> int:
     if windows.empty:
         print(f"{args.file}: no outage found")
         return 0
+    from analysis.study import depth_text, hours_minutes, ranges_text
+
     shown = windows.assign(
-        duration=windows["duration"].map(_hours_minutes),
+        duration=windows["duration"].map(hours_minutes),
         start=windows["start"].dt.strftime("%Y-%m-%d %H:%M:%S"),
         end=windows["end"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-        start_range=_ranges(windows, "start"),
-        end_range=_ranges(windows, "end"),
+        start_range=ranges_text(windows, "start"),
+        end_range=ranges_text(windows, "end"),
         excess=windows["excess_reports"].round().astype(int),
         baseline=np.where(windows["weak_baseline"], "weak", "ok"),
-        depth=[_depth(r) for r in windows.itertuples()],
+        depth=[depth_text(r) for r in windows.itertuples()],
     )
     keys = [c for c in ("service", "region") if c in shown.columns]
     columns = [*keys, "kind", "start", "end", "duration", "start_range", "end_range",
@@ -189,30 +191,6 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"weak baseline: fewer than 3 days of history ({', '.join(weak)}); its windows "
               "rest on a rolling median and are less certain")  # fmt: skip
     return 0
-
-
-def _depth(row) -> str:
-    """A drop's depth with its interval, in percent of the normal signal ("" for a rise)."""
-    if pd.isna(row.depth):
-        return ""
-    return f"{row.depth:.0%} ({row.depth_low:.0%}-{row.depth_high:.0%})"
-
-
-def _hours_minutes(d: pd.Timedelta) -> str:
-    return f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
-
-
-def _ranges(windows: pd.DataFrame, what: str) -> pd.Series:
-    """``low-high`` as times of day, or with dates where the interval leaves the day of the
-    estimate."""
-    low, high, centre = windows[f"{what}_low"], windows[f"{what}_high"], windows[what]
-    day = centre.dt.floor("D")
-    leaves = (low.dt.floor("D") != day) | (high.dt.floor("D") != day)
-    fmt = np.where(leaves, "%Y-%m-%d %H:%M", "%H:%M")
-    return pd.Series(
-        [f"{lo.strftime(f)}-{hi.strftime(f)}" for lo, hi, f in zip(low, high, fmt, strict=True)],
-        index=windows.index,
-    )
 
 
 def _impact(args: argparse.Namespace) -> int:

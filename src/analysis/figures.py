@@ -33,7 +33,7 @@ __all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs",
 
 #: The project's notebooks, in reading order (``notebooks/NAME.ipynb``).
 NOTEBOOKS = ("01_simulate_reports", "02_estimate_duration", "03_regional_impact",
-             "04_reliance_by_market", "05_case_whatsapp_2017")  # fmt: skip
+             "04_reliance_by_market", "05_case_whatsapp_2017", "06_your_data")  # fmt: skip
 
 #: Regions of the small-multiples timeline: the largest user bases on every continent.
 GRID_REGIONS = ("BRA", "IND", "IDN", "NGA", "USA", "MEX", "DEU", "GBR", "ZAF")
@@ -230,7 +230,7 @@ def run_notebooks(
         Values for the notebooks' ``parameters`` cells (each notebook gets those it
         declares), e.g. ``{"days_before": 3, "freq": "15min"}`` for a quick run.
     names : tuple of str
-        Which notebooks (default: all five).
+        Which notebooks (default: all of :data:`NOTEBOOKS`).
     timeout : int
         Seconds a cell may take.
 

@@ -232,6 +232,7 @@ def report_timeline(
     region: str,
     service: str | None = None,
     around: str | pd.Timedelta = "6h",
+    signal: str = "Problem reports",
 ) -> go.Figure:
     """One region's reports against the baseline band, with the estimated outage window.
 
@@ -248,6 +249,8 @@ def report_timeline(
         Which service's series (default: the most frequent).
     around : str or Timedelta
         Time shown before the first start and after the last end.
+    signal : str
+        What the series measures, for the title and the axis (e.g. ``"Signal level"``).
 
     Examples
     --------
@@ -261,8 +264,8 @@ def report_timeline(
     rows = _around(_series(expected, region, service), windows, region, pd.Timedelta(around))
     fig = go.Figure()
     _add_series(fig, rows, windows, region)
-    fig.update_layout(title=f"Problem reports in {region}: observed, expected, estimated outage",
-                      xaxis_title="time (UTC)", yaxis_title="reports per bin", height=450,
+    fig.update_layout(title=f"{signal} in {region}: observed, expected, estimated outage",
+                      xaxis_title="time (UTC)", yaxis_title=f"{signal.lower()} per bin", height=450,
                       legend={"orientation": "h", "y": -0.2}, **_LAYOUT)  # fmt: skip
     return fig
 

@@ -1,0 +1,269 @@
+"""One report frame analysed along the data flow, each step computed once.
+
+:class:`Study` holds a report frame (a user's file, any signal kind) and computes, when first
+asked and then kept: the baselines, the expected signal, the outage windows and the regional
+impact. :meth:`Study.notes` says in words what was found and what is weak or left out, for a
+notebook or a report: the weak baselines, the figures a signal kind cannot give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.baseline import SeriesBaseline, expected_reports, series_baselines
+from analysis.detect import estimate_outages
+from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
+from analysis.io import load_reports
+from analysis.schema import series_kinds, validate_reports, width_text
+
+__all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ranges_text"]
+
+#: What each signal kind measures, for titles and axes.
+SIGNALS = {"reports": "Problem reports", "level": "Signal level", "index": "Index"}
+#: Days of history a series needs for a profile of the day (``baseline.min_days``).
+PROFILE_DAYS = 3
+_MINUTE = pd.Timedelta("1min")
+_ARTICLE = {"level": "a", "index": "an"}
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """A report frame and the products of each step of the analysis (computed once).
+
+    Parameters
+    ----------
+    reports : DataFrame
+        A report frame (validated here), any signal kind.
+    level : float
+        Level of every interval.
+    source : str
+        Where the reports came from (a file name), for the notes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.examples import write_examples
+    >>> study = Study.from_file(write_examples(tempfile.mkdtemp())["ioda_drop.json"])
+    >>> study.windows[["region", "kind"]].values.tolist()
+    [['BRA', 'level']]
+    >>> study.impact["depth"].round(1).tolist()
+    [0.6]
+    """
+
+    reports: pd.DataFrame
+    level: float = 0.9
+    source: str = "<DataFrame>"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reports", validate_reports(self.reports))
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        format: str = "auto",
+        tz: str | None = None,
+        kind: str | None = None,
+        level: float = 0.9,
+    ) -> Study:
+        """A study of the file at ``path`` (read by :func:`~analysis.load_reports` with its
+        ``format``, the zone ``tz`` of naive times, and the signal ``kind``)."""
+        reports = load_reports(path, format, tz=tz, kind=kind)
+        return cls(reports, level=level, source=Path(path).name)
+
+    @cached_property
+    def bases(self) -> dict[tuple, SeriesBaseline]:
+        """The baseline of each series (:func:`~analysis.baseline.series_baselines`)."""
+        return series_baselines(self.reports)
+
+    @cached_property
+    def expected(self) -> pd.DataFrame:
+        """:func:`~analysis.expected_reports` at the study's level."""
+        return expected_reports(self.reports, level=self.level)
+
+    @cached_property
+    def windows(self) -> pd.DataFrame:
+        """:func:`~analysis.estimate_outages` at the study's level."""
+        return estimate_outages(self.reports, level=self.level)
+
+    @cached_property
+    def impact(self) -> pd.DataFrame:
+        """:func:`~analysis.regional_impact` of the windows (no rows without a window)."""
+        regional = self.windows[self.windows["region"] != "WLD"]
+        if regional.empty:
+            empty = pd.DataFrame(columns=IMPACT_COLUMNS)
+            return empty.astype({"region": "str", "start": self.windows["start"].dtype})
+        return regional_impact(self.reports, self.windows, level=self.level)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The windows found, one row per region and window, with their impact's key
+        figures for the signal kind (NaN where the kind gives none)."""
+        keep = ["region", "start", "excess_ratio", "excess_ratio_low", "excess_ratio_high",
+                "lost_share_hours", "excess_reports", "reliance_index", "omitted"]  # fmt: skip
+        return self.windows.merge(self.impact[keep], on=["region", "start"], how="left")
+
+    def timeline(self, region: str | None = None) -> go.Figure:
+        """The region's signal against its baseline band, with its windows (default: the
+        region of the largest window, else the first region)."""
+        from analysis.plots import report_timeline
+
+        region = region or self._main_region()
+        kind = series_kinds(self.reports)[self._key(region)]
+        return report_timeline(self.expected, self.windows, region=region, signal=SIGNALS[kind])
+
+    def notes(self) -> str:
+        """What was found, in Markdown: the data, each window, weak baselines, and the
+        figures left out for a signal kind."""
+        lines = [self._data_line(), ""]
+        regional = self.to_frame()
+        regional = regional[regional["region"] != "WLD"].reset_index(drop=True)
+        if regional.empty:
+            lines.append("No outage found.")
+        starts, ends = ranges_text(regional, "start"), ranges_text(regional, "end")
+        for i, row in enumerate(regional.itertuples()):
+            lines.append(f"- {_window_text(row, starts[i], ends[i], self.level)}")
+        lines += ["", *self._weak_lines()]
+        for kind in sorted(set(regional["kind"]) - {"reports"}):
+            lines.append(f"Not estimated for {_ARTICLE[kind]} {kind}: {OMITTED[kind]}.")
+        return "\n".join(lines).strip() + "\n"
+
+    def _key(self, region: str) -> tuple:
+        return next(k for k in self.bases if k[-1] == region)
+
+    def _main_region(self) -> str:
+        regional = self.windows[self.windows["region"] != "WLD"]
+        if regional.empty:
+            return next(iter(self.bases))[-1]
+        size = regional["excess_reports"].abs().fillna(regional["duration"] / _MINUTE)
+        return str(regional.loc[size.idxmax(), "region"])
+
+    def _data_line(self) -> str:
+        kinds = pd.Series(series_kinds(self.reports)).value_counts()
+        widths = sorted({b.width for b in self.bases.values()})
+        first = min(b.times[0] for b in self.bases.values())
+        last = max(b.times[-1] + b.width for b in self.bases.values())
+        listed = ", ".join(f"{kind}: {n}" for kind, n in kinds.items())
+        return (f"**{self.source}**: {len(self.bases)} series ({listed}), bins of "
+                f"{', '.join(width_text(w) for w in widths)}, from {first:%Y-%m-%d %H:%M} to "
+                f"{last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
+
+    def _weak_lines(self) -> list[str]:
+        return [
+            f"**Weak baseline in {key[-1]}**: {b.history_days} day(s) of data, fewer than the "
+            f"{PROFILE_DAYS} a profile of the day needs, so the expected signal is a rolling "
+            "median over 12 hours: an outage longer than about 6 hours pulls it up, and the "
+            "windows and excess here are rough."
+            for key, b in self.bases.items()
+            if b.weak
+        ]
+
+
+def open_study(
+    reports_path: str | Path | None = None,
+    *,
+    example: str = "ioda_drop.json",
+    examples_dir: str | Path = "data/simulated/examples",
+    format: str = "auto",
+    tz: str | None = None,
+    kind: str | None = None,
+    level: float = 0.9,
+) -> Study:
+    """A study of the user's file, or of one of the example files (written first).
+
+    Parameters
+    ----------
+    reports_path : str or Path, optional
+        A file in any format :func:`~analysis.load_reports` reads; ``None`` writes the
+        example files (:func:`~analysis.examples.write_examples`) into ``examples_dir`` and
+        reads ``example`` with its zone.
+    example : str
+        Which example (a key of :data:`~analysis.examples.EXAMPLES`).
+    examples_dir : str or Path
+        Where the examples are written.
+    format, tz, kind
+        How to read the user's file (see :func:`~analysis.load_reports`).
+    level : float
+        Level of every interval.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> study = open_study(example="trends_hourly.csv", examples_dir=tempfile.mkdtemp())
+    >>> study.source, study.windows["kind"].tolist()
+    ('trends_hourly.csv', ['index'])
+    """
+    if reports_path is not None:
+        return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level)
+    from analysis.examples import EXAMPLES, write_examples
+
+    if example not in EXAMPLES:
+        raise ValueError(f"example must be one of {sorted(EXAMPLES)}, got {example!r}")
+    path = write_examples(examples_dir)[example]
+    return Study.from_file(path, level=level, **EXAMPLES[example])
+
+
+def _window_text(row: object, starts: str, ends: str, level: float) -> str:
+    """One window in words: times, intervals and the kind's main figure."""
+    span = f"{row.start:%Y-%m-%d %H:%M} to {row.end:%Y-%m-%d %H:%M} UTC"
+    text = (f"**{row.region}** ({row.kind}): {span}, {hours_minutes(row.duration)} "
+            f"({level:.0%} intervals: start {starts}, end {ends})")  # fmt: skip
+    if row.kind == "level" and not np.isnan(row.depth):
+        return f"{text}; {depth_text(row)} of the signal lost"
+    if not np.isnan(row.excess_ratio):
+        return (f"{text}; {row.excess_ratio:.3g} times the usual signal in excess "
+                f"({row.excess_ratio_low:.3g}-{row.excess_ratio_high:.3g})")  # fmt: skip
+    return text
+
+
+def depth_text(row: object) -> str:
+    """A drop's depth with its interval, in percent of the normal signal ("" for a rise).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> depth_text(SimpleNamespace(depth=0.6, depth_low=0.58, depth_high=0.61))
+    '60% (58%-61%)'
+    """
+    if pd.isna(row.depth):
+        return ""
+    return f"{row.depth:.0%} ({row.depth_low:.0%}-{row.depth_high:.0%})"
+
+
+def hours_minutes(d: pd.Timedelta) -> str:
+    """A duration as hours and minutes.
+
+    Examples
+    --------
+    >>> hours_minutes(pd.Timedelta("115min"))
+    '1h55m'
+    """
+    return f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
+
+
+def ranges_text(windows: pd.DataFrame, what: str) -> pd.Series:
+    """``low-high`` of ``what`` (``start`` or ``end``) as times of day, or with dates where
+    the interval leaves the day of the estimate.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2017-05-03 20:05", tz="UTC")
+    >>> w = pd.DataFrame({"start": [t], "start_low": [t - pd.Timedelta("1D")],
+    ...                   "start_high": [t + pd.Timedelta("5min")]})
+    >>> ranges_text(w, "start").tolist()
+    ['2017-05-02 20:05-2017-05-03 20:10']
+    """
+    low, high, centre = windows[f"{what}_low"], windows[f"{what}_high"], windows[what]
+    day = centre.dt.floor("D")
+    leaves = (low.dt.floor("D") != day) | (high.dt.floor("D") != day)
+    fmt = np.where(leaves, "%Y-%m-%d %H:%M", "%H:%M")
+    return pd.Series(
+        [f"{lo.strftime(f)}-{hi.strftime(f)}" for lo, hi, f in zip(low, high, fmt, strict=True)],
+        index=windows.index,
+    )

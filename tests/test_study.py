@@ -1,0 +1,63 @@
+"""One file analysed step by step (analysis.study)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.examples import OUTAGE
+from analysis.study import Study, open_study
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HOURS = (OUTAGE[1] - OUTAGE[0]) / pd.Timedelta("1h")
+
+
+def test_each_step_is_computed_once_and_handed_on():
+    study = Study.from_file(FIXTURES / "ioda_drop.json")
+    assert study.windows is study.windows
+    assert study.impact is study.impact
+    row = study.to_frame().iloc[0]
+    assert row["kind"] == "level"
+    assert abs(row["start"] - OUTAGE[0]) <= pd.Timedelta("5min")
+    assert abs(row["lost_share_hours"] - 0.6 * HOURS) < 0.1
+    assert np.isnan(row["reliance_index"])
+
+
+def test_notes_flag_a_weak_baseline_only_where_history_is_short():
+    short = Study.from_file(FIXTURES / "downdetector_15min.csv", tz="America/Sao_Paulo")
+    long = Study.from_file(FIXTURES / "counts_30s.csv")
+    assert "**Weak baseline in BRA**: 2 day(s) of data" in short.notes()
+    assert "Weak baseline" not in long.notes()
+    assert bool(short.windows["weak_baseline"].iloc[0])
+    assert not long.windows["weak_baseline"].any()
+
+
+def test_notes_give_each_window_with_its_intervals_and_the_kinds_omissions():
+    notes = Study.from_file(FIXTURES / "ioda_drop.json").notes()
+    assert "- **BRA** (level): 2017-05-03 20:05 to 2017-05-03 22:00 UTC, 1h55m" in notes
+    assert "60% (" in notes
+    assert "Not estimated for a level: users, per-user figures" in notes
+    counts = Study.from_file(FIXTURES / "counts_90s.csv").notes()
+    assert "MEX" not in counts.split("\n\n", 1)[1]  # Mexico had no outage
+    assert "Not estimated" not in counts
+
+
+def test_a_study_without_a_window_says_so_and_still_draws_the_signal():
+    times = pd.date_range("2017-05-01", periods=4 * 288, freq="5min", tz="UTC")
+    rng = np.random.default_rng(3)
+    quiet = pd.DataFrame({"time": times, "region": "BRA", "reports": rng.poisson(30, len(times))})
+    study = Study(quiet, source="quiet.csv")
+    assert study.impact.empty
+    assert "No outage found." in study.notes()
+    assert len(study.timeline().data) == 3
+
+
+def test_open_study_writes_and_reads_an_example_or_refuses_an_unknown_one(tmp_path):
+    study = open_study(example="counts_90s.csv", examples_dir=tmp_path)
+    assert (tmp_path / "counts_90s.csv").exists()
+    assert study.windows.loc[study.windows["region"] == "BRA", "kind"].tolist() == ["reports"]
+    with pytest.raises(ValueError, match="example must be one of"):
+        open_study(example="nope.csv", examples_dir=tmp_path)
