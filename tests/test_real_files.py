@@ -26,6 +26,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 START = pd.Timestamp("2017-05-03 20:05", tz="UTC")
 END = pd.Timestamp("2017-05-03 22:00", tz="UTC")
 MINUTE = pd.Timedelta("1min")
+DAY = pd.Timedelta("1D")
 
 
 def _one_window(found: pd.DataFrame, region: str = "BRA") -> pd.Series:
@@ -179,3 +180,55 @@ def test_impact_of_an_index_gives_its_ratio_only_and_the_comparison_says_why():
     assert set(per_user.excluded["reason"]) == {
         "reliance_index not given for a index: it counts no people"
     }
+
+
+@pytest.mark.parametrize(("freq", "shift"), [("5min", "2min53s"), ("1h", "30min")])
+def test_bins_off_the_midnight_grid_keep_their_own_times(freq, shift):
+    """NAB's tweet counts are stamped at :x2:53, and an hourly export in India's local time
+    falls at half past each UTC hour. The baseline once snapped such bins to a grid from
+    midnight, moving every window by up to a bin (a window shifted by 0 for data moved by
+    2:53, by 5 min for data moved by -2 min)."""
+    from analysis import scenarios, simulate
+    from analysis.baseline import expected_reports
+
+    sim = simulate(scenarios.regional(days_before=3, regions=("IND",), freq=freq), 3)
+    moved = sim.reports.assign(time=sim.reports["time"] + pd.Timedelta(shift))
+    assert expected_reports(moved)["time"].tolist() == moved["time"].tolist()
+    before, after = estimate_outages(sim.reports), estimate_outages(moved)
+    assert len(after) == len(before) >= 1
+    # within a twelfth of a bin: moved by half an hour, India's hourly bins fall on other
+    # local days near midnight, and its weekday profile changes a little
+    tolerance = pd.Timedelta(freq) / 12
+    for column in ("start", "end", "start_low", "start_high", "end_low", "end_high"):
+        offset = after[column] - before[column] - pd.Timedelta(shift)
+        assert offset.abs().max() <= tolerance, (column, offset)
+
+
+NAB = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "nab"
+
+
+@pytest.mark.skipif(not NAB.exists(), reason="../shared/realdata/nab is absent")
+@pytest.mark.parametrize("ticker", ["FB", "AMZN"])
+def test_a_real_tweet_series_keeps_its_own_stamps(ticker):
+    """A real Twitter-volume series read as an analyst holds it: naive stamps at :x2:53 (UTC)
+    and 14 days of history. An hour of tenfold mentions added from 14:00 on 8 April 2015
+    (every bin from 14:02:53) comes back at those stamps; the baseline once snapped the bins
+    to a grid from midnight, moving the window 2 min 53 s early."""
+    raw = pd.read_csv(NAB / "realTweets" / f"Twitter_volume_{ticker}.csv")
+    frame = pd.DataFrame({"time": pd.to_datetime(raw["timestamp"]).dt.tz_localize("UTC"),
+                          "region": "USA", "reports": raw["value"]})  # fmt: skip
+    day = pd.Timestamp("2015-04-08", tz="UTC")
+    frame = frame[(frame["time"] >= day - pd.Timedelta("14D")) & (frame["time"] < day + DAY)]
+    inside = frame["time"].between(day + pd.Timedelta("14h"), day + pd.Timedelta("15h"),
+                                   inclusive="left")  # fmt: skip
+    history = frame[frame["time"] < day]
+    clock = history.groupby(history["time"].dt.strftime("%H:%M"))["reports"].median()
+    typical = clock.reindex(frame.loc[inside, "time"].dt.strftime("%H:%M")).to_numpy()
+    added = np.random.default_rng(2).poisson(9 * typical)
+    frame.loc[inside, "reports"] = frame.loc[inside, "reports"] + added
+    first, last = frame.loc[inside, "time"].min(), frame.loc[inside, "time"].max()
+    found = estimate_outages(frame)
+    row = _one_window(found[(found["start"] < last) & (found["end"] > first)], "USA")
+    assert abs(row["start"] - first) <= MINUTE
+    assert abs(row["end"] - (last + pd.Timedelta("5min"))) <= 3 * MINUTE
+    assert row["start_low"] <= first <= row["start_high"]

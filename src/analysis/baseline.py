@@ -161,8 +161,12 @@ def series_baseline(
     if DAY % width:
         raise ValueError(f"the bin width {width} must divide one day for a daily baseline")
     times = pd.DatetimeIndex(times)
-    first = times[0].floor("D")
-    last = times[-1].floor("D") + DAY
+    # the grid keeps the bins' own phase (NAB stamps fall at :x2:53; an hourly export in
+    # India's time at half past each UTC hour): whole days from the bin starting in the first
+    # day's first ``width`` after midnight
+    phase = (times[0] - times[0].floor("D")) % width
+    first = times[0].floor("D") + phase
+    last = (times[-1] - phase).floor("D") + DAY + phase
     grid = pd.date_range(first, last, freq=width, inclusive="left")
     per_day = int(DAY / width)
     at = ((times - first) // width).to_numpy()
