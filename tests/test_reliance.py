@@ -141,3 +141,31 @@ def test_equal_reliance_is_called_different_in_about_5_percent_of_seeds():
     """100 seeds: under a true 5% rate, more than 10 rejections has probability ~1%."""
     p_values = [_comparison(1.0, 1000 + s, n_boot=20, n_perm=1000).p_value for s in range(100)]
     assert sum(p < 0.05 for p in p_values) <= 10
+
+
+# ------------------------------------------------------------------------------ bookkeeping
+def test_users_passed_in_count_as_given_not_assumed():
+    """Users given to regional_impact are labelled 'given users'; the regression once looked
+    for 'given' and counted every such region as an assumed penetration."""
+    table = _table([3.0, 2.5, 2.8, 2.0, 2.2, 2.6], [1.4, 1.5, 1.2, 1.0, 1.1])
+    given = table.assign(penetration=0.5, penetration_source="given users")
+    assert compare_markets(given, n_boot=50, n_perm=50).assumed_penetration == 0
+    assumed = table.assign(penetration=0.5, penetration_source="assumed by market")
+    assert compare_markets(assumed, n_boot=50, n_perm=50).assumed_penetration == 11
+
+
+def test_regions_left_out_of_the_regression_are_listed():
+    """A region without GNI per capita (Taiwan) or penetration is compared between markets
+    but cannot enter the regression; it was once dropped from it without a word."""
+    table = _table([3.0, 2.5, 2.8, 2.0, 2.2, 2.6], [1.4, 1.5, 1.2, 1.0, 1.1])
+    table = table.assign(penetration=[0.5] * 10 + [np.nan], penetration_source="given")
+    table = pd.concat([table, pd.DataFrame({"region": ["TWN"], "reliance_index": [1.3],
+                                            "penetration": [0.4],
+                                            "penetration_source": ["given"]})])  # fmt: skip
+    result = compare_markets(table, n_boot=50, n_perm=50)
+    assert result.regression_n == 10
+    reasons = dict(zip(result.excluded["region"], result.excluded["reason"], strict=True))
+    assert reasons == {
+        "GBR": "regression only: no penetration",
+        "TWN": "regression only: no gni_per_capita_usd",
+    }

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
+from analysis.users import is_assumed
 
 __all__ = ["INDEX_CAVEAT", "MarketComparison", "compare_markets", "compare_metrics"]
 
@@ -123,7 +124,8 @@ class MarketComparison:
     unclassified : tuple of str
         Regions the country table cannot place in a market (e.g. ``WLD``, territories).
     excluded : DataFrame
-        Regions left out of the statistics and why (``region, reason``).
+        Regions left out of the statistics and why (``region, reason``); a reason starting
+        ``regression only`` leaves the region in the group comparisons.
     caveats : tuple of str
         What the comparison cannot say (e.g. :data:`INDEX_CAVEAT` where the table holds
         relative indices).
@@ -212,6 +214,17 @@ class MarketComparison:
         )
 
 
+def _outside_regression(used: pd.DataFrame) -> pd.DataFrame:
+    """Regions compared between markets that the regression cannot take, and why."""
+    rows = [
+        {"region": r.region, "reason": f"regression only: no {column}"}
+        for r in used.itertuples()
+        for column in ("gni_per_capita_usd", "penetration")
+        if pd.isna(getattr(r, column))
+    ]
+    return pd.DataFrame(rows, columns=["region", "reason"]).drop_duplicates("region")
+
+
 def _regression(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, float, int]:
     import statsmodels.api as sm
 
@@ -228,7 +241,7 @@ def _regression(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, float, int]:
     ci = fit.conf_int()
     table = pd.DataFrame({"coef": fit.params, "se": fit.bse, "low": ci[0], "high": ci[1],
                           "p": fit.pvalues})  # fmt: skip
-    assumed = int((~data["penetration_source"].isin(["published", "given"])).sum())
+    assumed = int(data["penetration_source"].map(is_assumed).sum())
     return table, len(data), float(fit.rsquared), assumed
 
 
@@ -346,6 +359,7 @@ def compare_markets(
         for g in INCOME_GROUPS[:-1]
     ], columns=SHIFT_COLUMNS)  # fmt: skip
     regression, n, r2, assumed = _regression(used)
+    excluded = pd.concat([excluded, _outside_regression(used)], ignore_index=True)
     shown = used.assign(value=np.exp(used["value"]) if log else used["value"])
     return MarketComparison(
         metric=metric, log=log, level=level, markets=markets, income_groups=income,

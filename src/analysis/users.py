@@ -28,6 +28,7 @@ __all__ = [
     "OTHER_MESSENGER_LEADS",
     "OTHER_MESSENGER_PENETRATION",
     "PUBLISHED_SPREAD",
+    "is_assumed",
     "service_users",
 ]
 
@@ -53,6 +54,18 @@ ASSUMED_PENETRATION_RANGE: Mapping[str, tuple[float, float]] = {
 #: (mobile internet users, internet users aged 16-64) differ by about this much.
 PUBLISHED_SPREAD = 0.2
 _COLUMNS = ("name", "continent", "market", "income_group", "timezone", "population")
+
+
+def is_assumed(source: str) -> bool:
+    """Whether a ``penetration_source`` (see :func:`service_users`) is an assumption rather
+    than a published figure or one the caller gave (``'given'``, ``'given users'``).
+
+    Examples
+    --------
+    >>> [is_assumed(s) for s in ("published", "given users", "assumed by market", "none")]
+    [False, False, True, True]
+    """
+    return source not in ("published", "given", "given users")
 
 
 def service_users(
