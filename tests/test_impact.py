@@ -167,3 +167,18 @@ def test_a_region_outside_the_country_table_keeps_its_row_and_says_why(sim):
     assert np.isnan(row["reliance_index"])
     assert pd.isna(row["market"])
     assert len(impact) == len(REGIONS)
+
+
+def test_world_duration_interval_is_the_pooled_windows_own():
+    """summarize_impact once read the duration's interval off the ends of the start and end
+    intervals (end_low - start_high .. end_high - start_low), not the duration's variance."""
+    regions = ("BRA", "IND", "DEU", "MEX")
+    sim = simulate(scenarios.whatsapp_2017(days_before=3, freq="15min", regions=regions), seed=1)
+    windows = estimate_outages(sim.reports)
+    world = summarize_impact(regional_impact(sim.reports, windows), windows)
+    pooled = windows[windows["region"] == "WLD"].iloc[0]  # the one summarised
+    assert world.duration_low == pooled["duration_low"]
+    assert world.duration_high == pooled["duration_high"]
+    assert world.duration_high - world.duration_low < (
+        (pooled["end_high"] - pooled["start_low"]) - (pooled["end_low"] - pooled["start_high"])
+    )

@@ -147,12 +147,14 @@ def _validate(args: argparse.Namespace) -> int:
 def _plain_records(table: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: times as ISO 8601, durations in minutes, NaN as null."""
     table = table.copy()
+    minutes = {}
     for column in table.columns:
         if isinstance(table[column].dtype, pd.DatetimeTZDtype):
             table[column] = table[column].map(lambda t: None if pd.isna(t) else t.isoformat())
         elif pd.api.types.is_timedelta64_dtype(table[column]):
             table[column] = table[column].dt.total_seconds() / 60
-    table = table.rename(columns={"duration": "duration_min"}).astype(object)
+            minutes[column] = f"{column}_min"
+    table = table.rename(columns=minutes).astype(object)
     return table.where(table.notna(), None).to_dict(orient="records")
 
 

@@ -16,6 +16,7 @@ MINUTE = pd.Timedelta("1min")
 SCORE_COLUMNS = [
     "region", "true_start", "true_end", "start", "end", "matched", "false_alarm",
     "start_error_min", "end_error_min", "duration_error_rel", "start_covered", "end_covered",
+    "duration_covered",
 ]  # fmt: skip
 
 
@@ -46,8 +47,8 @@ def score_outages(estimated: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
         alarm): ``region, true_start, true_end, start, end, matched, false_alarm``, the
         signed errors ``start_error_min`` and ``end_error_min`` (estimate minus truth,
         minutes), ``duration_error_rel`` ((estimated - true) / true duration), and
-        ``start_covered`` / ``end_covered`` (the interval contains the truth; ``<NA>`` without
-        intervals).
+        ``start_covered`` / ``end_covered`` / ``duration_covered`` (the interval contains the
+        truth; ``<NA>`` without intervals).
 
     Examples
     --------
@@ -94,7 +95,7 @@ def score_outages(estimated: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"region": region, "start": e.start, "end": e.end,
                              "matched": False, "false_alarm": True})  # fmt: skip
     out = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    for column in ("start_covered", "end_covered"):
+    for column in ("start_covered", "end_covered", "duration_covered"):
         out[column] = out[column].astype("boolean")
     for column in ("matched", "false_alarm"):
         out[column] = out[column].astype(bool)
@@ -115,6 +116,8 @@ def _errors(t: pd.Series, e: pd.Series, has_intervals: bool) -> dict:
     if has_intervals:
         row["start_covered"] = bool(e.start_low <= t.start <= e.start_high)
         row["end_covered"] = bool(e.end_low <= t.end <= e.end_high)
+    if pd.notna(e.get("duration_low", pd.NaT)):
+        row["duration_covered"] = bool(e.duration_low <= t.end - t.start <= e.duration_high)
     return row
 
 
@@ -127,8 +130,8 @@ def summarize_scores(scores: pd.DataFrame) -> pd.Series:
         ``true_windows``, ``estimated_windows``, ``recall``, ``precision``,
         ``false_alarms``, ``start_error_median_min`` / ``start_error_p90_min`` and the same
         for ``end`` (absolute errors, minutes), ``duration_error_rel_median`` (absolute),
-        ``start_coverage``, ``end_coverage`` (share of matched windows whose interval holds
-        the truth; NaN without intervals).
+        ``start_coverage``, ``end_coverage``, ``duration_coverage`` (share of matched windows
+        whose interval holds the truth; NaN without intervals).
 
     Examples
     --------
@@ -163,5 +166,6 @@ def summarize_scores(scores: pd.DataFrame) -> pd.Series:
             "duration_error_rel_median": q("duration_error_rel", 0.5),
             "start_coverage": share("start_covered"),
             "end_coverage": share("end_covered"),
+            "duration_coverage": share("duration_covered"),
         }
     )

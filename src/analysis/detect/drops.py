@@ -148,6 +148,10 @@ def drop_row(base: SeriesBaseline, fit: DropFit, *, level: float) -> dict:
     in_bin = zq / np.sqrt(12)  # bins: a uniform position within a bin, at ``level``
     s_lo, s_hi = _profile_interval(fit.grid_s, fit.loglik.max(axis=1), top, cut)
     e_lo, e_hi = _profile_interval(fit.grid_e, fit.loglik.max(axis=0), top, cut)
+    # the duration's: over every (start, end) pair within the cut, not the intervals' ends
+    durations = (fit.grid_e[None, :] - fit.grid_s[:, None])[fit.loglik >= top - cut]
+    d_lo = min(durations.min(), fit.end - fit.start - np.sqrt(2) * in_bin)
+    d_hi = max(durations.max(), fit.end - fit.start + np.sqrt(2) * in_bin)
     origin, width = base.times[fit.offset], base.width
 
     def at(x: float) -> pd.Timestamp:
@@ -159,6 +163,8 @@ def drop_row(base: SeriesBaseline, fit: DropFit, *, level: float) -> dict:
     lowest = int(np.nanargmin(observed / expected))
     return {
         "start": start, "end": end, "duration": end - start,
+        "duration_low": max(d_lo * width, pd.Timedelta(0)).round("s"),
+        "duration_high": (d_hi * width).round("s"),
         "start_low": at(min(s_lo, fit.start - in_bin)),
         "start_high": at(max(s_hi, fit.start + in_bin)),
         "end_low": at(min(e_lo, fit.end - in_bin)),

@@ -22,7 +22,8 @@ __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
 
 #: Columns of the windows table, in order.
 WINDOW_COLUMNS = [
-    "region", "start", "end", "duration", "start_low", "start_high", "end_low", "end_high",
+    "region", "start", "end", "duration", "duration_low", "duration_high", "start_low",
+    "start_high", "end_low", "end_high",
     "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay_min",
     "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline", "kind",
     "depth", "depth_low", "depth_high",
@@ -31,7 +32,8 @@ WINDOW_COLUMNS = [
 _TIME = "datetime64[ns, UTC]"
 _WINDOW_DTYPES = {
     "start": _TIME, "end": _TIME, "start_low": _TIME, "start_high": _TIME, "end_low": _TIME,
-    "end_high": _TIME, "peak_time": _TIME, "duration": "timedelta64[ns]", "level": "float64",
+    "end_high": _TIME, "peak_time": _TIME, "duration": "timedelta64[ns]",
+    "duration_low": "timedelta64[ns]", "duration_high": "timedelta64[ns]", "level": "float64",
     "peak_reports": "float64", "excess_reports": "float64", "delay_min": "float64",
     "decay_min": "float64", "novelty_floor": "float64", "novelty_decay_min": "float64",
     "lr_stat": "float64", "weak_baseline": "bool", "depth": "float64",
@@ -93,8 +95,10 @@ def estimate_outages(
     -------
     DataFrame
         One row per window per region (and per service where there is a ``service``
-        column): ``region``, ``start``, ``end`` (UTC), ``duration`` (Timedelta),
-        ``start_low``, ``start_high``, ``end_low``, ``end_high`` (intervals at ``level``),
+        column): ``region``, ``start``, ``end`` (UTC), ``duration`` (Timedelta) and its
+        interval ``duration_low``..``duration_high`` (from the joint variance of start and
+        end, not the ends of their intervals), ``start_low``, ``start_high``, ``end_low``,
+        ``end_high`` (intervals at ``level``),
         ``level``, ``peak_time``, ``peak_reports``, ``excess_reports`` (observed minus
         expected from start to the end of the report tail), ``estimate`` (``'region'``: own
         fit; ``'pooled'``: the event's pooled window), ``delay_min``, ``decay_min`` (fitted

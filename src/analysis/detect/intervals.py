@@ -141,8 +141,13 @@ def window_row(
     floor = bin_floor(width)
     # model error: the reporting process is never exactly the model's; its size was
     # calibrated on simulations with other kernels, novelty and noise (see the module notes)
+    model_end = MODEL_ERROR_END * (p.delay + p.decay)
     se_s = float(np.hypot(max(se[0], floor), MODEL_ERROR_START))
-    se_e = float(np.hypot(max(se[1], floor), MODEL_ERROR_END * (p.delay + p.decay)))
+    se_e = float(np.hypot(max(se[1], floor), model_end))
+    # the duration's joint standard error (the covariance of start and end kept), with both
+    # model errors added as if independent
+    se_d = float(np.sqrt(max(se[2], floor) ** 2 + MODEL_ERROR_START**2 + model_end**2))
+    stretch = spread[1] - spread[0]  # how the duration moves under a peaked noticing delay
     start = origin + pd.Timedelta(p.start, "min")
     end = origin + pd.Timedelta(p.end, "min")
     peak_time, peak, excess = pd.NaT, np.nan, 0.0
@@ -160,6 +165,12 @@ def window_row(
         "start": start.round("s"),
         "end": end.round("s"),
         "duration": end.round("s") - start.round("s"),
+        "duration_low": max(
+            end - start + pd.Timedelta(min(0, stretch) - zq * se_d, "min"), pd.Timedelta(0)
+        ).round("s"),
+        "duration_high": (end - start + pd.Timedelta(max(0, stretch) + zq * se_d, "min")).round(
+            "s"
+        ),
         "start_low": (start + pd.Timedelta(min(0, spread[0]) - zq * se_s, "min")).round("s"),
         "start_high": (start + pd.Timedelta(max(0, spread[0]) + zq * se_s, "min")).round("s"),
         "end_low": (end + pd.Timedelta(min(0, spread[1]) - zq * se_e, "min")).round("s"),
@@ -213,4 +224,7 @@ def shrink_towards_pooled(
         r["start"] = centre.round("s")
         r["start_low"] = (centre + pd.Timedelta(low - half, "min")).round("s")
         r["start_high"] = (centre + pd.Timedelta(high + half, "min")).round("s")
+        moved = r["end"] - r["start"] - r["duration"]
         r["duration"] = r["end"] - r["start"]
+        r["duration_low"] = max(r["duration_low"] + moved, pd.Timedelta(0))
+        r["duration_high"] = r["duration_high"] + moved

@@ -238,7 +238,11 @@ def _borrowed_rows(
             float(np.std([(r["end"] - fit.end) / MINUTE for r in own_rows], ddof=1)),
         )
     se = fit.se
-    wide = (float(np.hypot(se[0], scatter[0])), float(np.hypot(se[1], scatter[1])), se[2])
+    wide = (
+        float(np.hypot(se[0], scatter[0])),
+        float(np.hypot(se[1], scatter[1])),
+        float(np.sqrt(se[2] ** 2 + scatter[0] ** 2 + scatter[1] ** 2)),
+    )
     return [window_row(columns, fit.params, wide, fit.spread, fit.origin, [w], level=level,
                        estimate="pooled", lr=lr, width=w.width)
             for columns, lr, w in borrowed]  # fmt: skip

@@ -29,7 +29,8 @@ from analysis.schema import series_kinds, validate_reports
 #: Columns of :func:`regional_impact`'s table, in order.
 IMPACT_COLUMNS = [
     "region", "kind", "name", "continent", "market", "income_group", "start", "end",
-    "duration", "start_low", "start_high", "end_low", "end_high", "observed_reports",
+    "duration", "duration_low", "duration_high", "start_low", "start_high", "end_low",
+    "end_high", "observed_reports",
     "expected_reports", "excess_reports", "excess_low", "excess_high", "excess_se",
     "missing_bins", "users", "users_low", "users_high", "penetration", "penetration_source",
     "excess_per_million_users", "excess_per_million_users_low",
@@ -263,7 +264,8 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
     start, end = o.start, o.end
     bounds = {name: getattr(o, name, default) for name, default in
               (("start_low", start), ("start_high", start), ("end_low", end),
-               ("end_high", end))}  # fmt: skip
+               ("end_high", end), ("duration_low", end - start),
+               ("duration_high", end - start))}  # fmt: skip
     counted_to = end if kind == "level" else end + _tail(o, context.tail)
     s = window_sum(base, start, counted_to, avoid)
     se = float(np.sqrt(s.variance))
@@ -325,11 +327,10 @@ def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Conte
 def _lost_share(s: WindowSum, se: float, bounds: dict, zq: float, duration: pd.Timedelta) -> dict:
     """A level's ``depth`` (share of the normal signal lost over the window) and
     ``lost_share_hours`` (depth x hours), with intervals: the depth's from the excess's, the
-    hours' from the shortest (``start_high``..``end_low``) to the longest reading."""
+    hours' from the duration's interval (``duration_low``..``duration_high``)."""
     depth = {x: per(-(s.excess - k * zq * se), s.expected)
              for x, k in (("", 0), ("_low", -1), ("_high", 1))}  # fmt: skip
-    shortest = max(bounds["end_low"] - bounds["start_high"], pd.Timedelta(0)) / HOUR
-    longest = (bounds["end_high"] - bounds["start_low"]) / HOUR
+    shortest, longest = bounds["duration_low"] / HOUR, bounds["duration_high"] / HOUR
     return {
         **{f"depth{x}": v for x, v in depth.items()},
         "lost_share_hours": depth[""] * (duration / HOUR),

@@ -100,11 +100,15 @@ def _window(impact: pd.DataFrame, outages: pd.DataFrame | None) -> tuple:
     if outages is not None and "region" in outages.columns:
         pooled = outages[outages["region"] == "WLD"]
         world = pooled.iloc[0] if len(pooled) else None
+    if world is None and len(impact) == 1:
+        world = impact.iloc[0]
     if world is not None:
         start, end = world["start"], world["end"]
-        low = world.get("end_low", end) - world.get("start_high", start)
-        high = world.get("end_high", end) - world.get("start_low", start)
-    else:
+        low = world.get("duration_low", world.get("end_low", end) - world.get("start_high", start))
+        high = world.get(
+            "duration_high", world.get("end_high", end) - world.get("start_low", start)
+        )
+    else:  # several regions' windows: their span, and its envelope
         start, end = impact["start"].min(), impact["end"].max()
         low = impact["end_low"].max() - impact["start_high"].min()
         high = impact["end_high"].max() - impact["start_low"].min()
@@ -115,9 +119,11 @@ def summarize_impact(impact: pd.DataFrame, outages: pd.DataFrame | None = None) 
     """Add up a :func:`~analysis.regional_impact` table into a worldwide summary.
 
     The window is the pooled worldwide one (``region == 'WLD'`` in ``outages``, as
-    :func:`~analysis.estimate_outages` gives it) when present, else from the first start to
-    the last end over the regions, with the duration's interval from the regions' earliest
-    ``start_high`` / latest ``end_low`` to their ``start_low`` / ``end_high``. Users, user-hours
+    :func:`~analysis.estimate_outages` gives it) when present, with its duration's interval
+    (``duration_low``..``duration_high``, from the joint variance of start and end); with one
+    region, that region's; else from the first start to the last end over the regions, with
+    the duration's interval from the regions' earliest ``start_high`` / latest ``end_low`` to
+    their ``start_low`` / ``end_high`` (an envelope). Users, user-hours
     and costs are sums (their ranges: sums of the ends, as if fully correlated); the excess
     interval treats regions as independent. Figures missing for some regions (no users, no
     GNI) count as zero in the sums and the regions are listed in ``missing_reference``.
