@@ -123,3 +123,25 @@ def test_bad_country_table_names_file_column_and_line(tmp_path):
     bad.write_text("\n".join([table[0], table[1], table[1], *table[2:]]))
     with pytest.raises(ReportDataError, match=r"column 'iso3': repeated codes.*line 2.*line 3"):
         load_countries(bad)
+
+
+def test_events_agree_with_their_own_sources():
+    """Five rows once disagreed with their sources (issue 14): the start is the first-listed
+    source's, the end the restoration a source reports, the duration their difference."""
+    events = load_events().set_index(load_events()["start_utc"].dt.strftime("%Y-%m-%d"))
+    expected = {  # date: (start, end), UTC
+        "2017-05-03": ("20:50", "22:20"),  # Business Insider 4:50 pm ET; Uganda back 1:20 am EAT
+        "2017-11-03": ("07:30", "09:00"),  # Business Standard 1 pm IST; Ara: back from 10:00 CET
+        "2019-07-03": ("14:00", "21:06"),  # Il Post 16:00 CEST; MediaNama: fixed 2:36 am IST
+        "2021-03-19": ("17:30", "18:10"),  # Punch: 6:30 pm to 7:10 pm WAT
+        "2021-10-04": ("15:39", "22:50"),  # Wikipedia: users served again by 22:50 UTC
+    }
+    for date, (start, end) in expected.items():
+        row = events.loc[date]
+        assert row["start_utc"].strftime("%H:%M") == start, date
+        assert row["end_utc"].strftime("%H:%M") == end, date
+    known = events.dropna(subset=["end_utc"])
+    minutes = (known["end_utc"] - known["start_utc"]) / pd.Timedelta("1min")
+    assert (known["duration_min"] == minutes.round()).all()
+    assert (events["start_utc_low"] <= events["start_utc"]).all()
+    assert (events["start_utc"] <= events["start_utc_high"]).all()

@@ -541,7 +541,7 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     >>> events = load_events()
     >>> row = events[events["start_utc"].dt.date.astype(str) == "2017-05-03"].iloc[0]
     >>> row["service"], int(row["duration_min"])
-    ('whatsapp', 120)
+    ('whatsapp', 90)
     """
     path = reference_dir() / "events.csv" if path is None else Path(path)
     _check_path(path)
