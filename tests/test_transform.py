@@ -133,6 +133,16 @@ def test_fill_gaps_adds_only_zero_bins(frame):
     assert len(filled) - len(frame) == describe_reports(frame)["missing_bins"].sum()
 
 
+def test_fill_gaps_says_which_bins_it_made_up():
+    """fill_gaps(value=3) once added reports to the total without a column saying so."""
+    t = pd.to_datetime(["2017-05-03 20:00", "2017-05-03 20:01", "2017-05-03 20:04"], utc=True)
+    frame = pd.DataFrame({"time": t, "region": "BRA", "reports": [2, 5, 1]})
+    filled = fill_gaps(frame, value=3)
+    assert filled["reports"].tolist() == [2, 5, 3, 3, 1]
+    assert filled["filled"].tolist() == [False, False, True, True, False]
+    assert filled.loc[~filled["filled"], "reports"].sum() == frame["reports"].sum()
+
+
 def test_resample_refuses_a_finer_or_misaligned_width():
     frame = make_frame(freq="15min")
     with pytest.raises(ReportDataError, match="whole multiple"):

@@ -205,7 +205,9 @@ def fill_gaps(df: pd.DataFrame, *, value: int = 0) -> pd.DataFrame:
     """Insert the missing bins of every series, with ``value`` reports.
 
     Only bins between a series' first and last bin are inserted. Use it only when a missing
-    bin truly means ``value`` reports; by default the package keeps gaps as gaps.
+    bin truly means ``value`` reports; by default the package keeps gaps as gaps. The column
+    ``filled`` marks the inserted bins: the reports of the others add up to the input's
+    total, and with ``value > 0`` the inserted ones add ``value`` each.
 
     Parameters
     ----------
@@ -217,7 +219,8 @@ def fill_gaps(df: pd.DataFrame, *, value: int = 0) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        A report frame with regular, gap-free series, sorted.
+        A report frame with regular, gap-free series, sorted, and the boolean column
+        ``filled`` (True for an inserted bin).
 
     Examples
     --------
@@ -232,15 +235,20 @@ def fill_gaps(df: pd.DataFrame, *, value: int = 0) -> pd.DataFrame:
     keys = group_keys(df)
     parts = []
     for key, series, width in iter_series(df):
+        before = series["filled"].astype(bool) if "filled" in series else False
+        series = series.assign(filled=before)  # bins inserted by an earlier call stay marked
         if pd.isna(width):
             parts.append(series)
             continue
         full = pd.date_range(series["time"].min(), series["time"].max(), freq=width)
         filled = series.set_index("time").reindex(full)
         filled.index.name = "time"
+        filled["filled"] = filled["filled"].isna() | filled["filled"].fillna(False).astype(bool)
         filled["reports"] = filled["reports"].fillna(value).astype("int64")
         for k, v in zip(keys, key, strict=True):
             filled[k] = v
+        if "kind" in filled:  # one kind per series
+            filled["kind"] = series["kind"].iloc[0]
         parts.append(filled.reset_index())
     out = pd.concat(parts, ignore_index=True)
     return out[_report_columns(out) + [c for c in out.columns if c not in _report_columns(out)]]
