@@ -13,6 +13,7 @@ from analysis import (
     compare_markets,
     compare_metrics,
     estimate_outages,
+    load_countries,
     regional_impact,
     scenarios,
     simulate,
@@ -89,7 +90,7 @@ def test_income_groups_and_regression_are_reported():
                              n_boot=100, n_perm=100)  # fmt: skip
     assert list(result.income_groups["reference"].unique()) == ["High income"]
     assert list(result.to_frame().columns) == SHIFT_COLUMNS
-    assert list(result.regression.index) == ["const", "log_gni_per_capita", "penetration"]
+    assert list(result.regression.index) == ["const", "log_gni_per_capita", "log_penetration"]
     assert result.regression_n == 11
     assert result.regression.loc["log_gni_per_capita", "coef"] < 0  # richer: lower metric
     text = str(result)
@@ -169,3 +170,23 @@ def test_regions_left_out_of_the_regression_are_listed():
         "GBR": "regression only: no penetration",
         "TWN": "regression only: no gni_per_capita_usd",
     }
+
+
+def test_the_regression_keeps_penetration_off_both_sides():
+    """A metric per service user divides by users = internet users x penetration; regressed
+    on penetration it once carried a built-in slope of -1 (any error in an assumed
+    penetration shows as reliance). Here excess per internet user grows as penetration**0.5,
+    so the per-user metric falls as penetration**-0.5; the regression takes the metric per
+    internet user and recovers the elasticity 0.5 (and the per-user one, 0.5 - 1)."""
+    rng = np.random.default_rng(4)
+    penetration = rng.uniform(0.1, 0.9, 11)
+    gni = pd.Series(load_countries().set_index("iso3")["gni_per_capita_usd"]).astype(float)
+    regions = DEVELOPING + DEVELOPED
+    per_internet_user = 5.0 * penetration**0.5 * gni.reindex(regions).to_numpy() ** -0.3
+    table = pd.DataFrame({"region": regions, "penetration": penetration,
+                          "penetration_source": "published",
+                          "reliance_index": per_internet_user / penetration})  # fmt: skip
+    result = compare_markets(table, n_boot=50, n_perm=50)
+    assert result.regression.loc["log_penetration", "coef"] == pytest.approx(0.5, abs=1e-9)
+    assert result.regression.loc["log_gni_per_capita", "coef"] == pytest.approx(-0.3, abs=1e-9)
+    assert result.regression_response == "log(reliance_index x penetration): per internet user"

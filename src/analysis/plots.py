@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from analysis.reliance import PER_USER_METRICS
+
 if TYPE_CHECKING:
     from analysis.reliance import MarketComparison
 
@@ -517,7 +519,9 @@ def reliance_vs_income(result: MarketComparison, countries: pd.DataFrame) -> go.
         x = np.geomspace(known["gni"].min(), known["gni"].max(), 50)
         penetration = result.by_region["penetration"].astype(float).median()
         line = coef["const"] + coef["log_gni_per_capita"] * np.log(x)
-        line = line + coef["penetration"] * penetration
+        line = line + coef["log_penetration"] * np.log(penetration)
+        if result.metric in PER_USER_METRICS:  # the fit is per internet user: back per user
+            line = line - np.log(penetration) if result.log else line / penetration
         fig.add_trace(go.Scatter(x=x, y=np.exp(line) if result.log else line, mode="lines",
                                  name=f"OLS fit (n = {result.regression_n})",
                                  line={"color": OKABE_ITO[7], "dash": "dot"}))  # fmt: skip

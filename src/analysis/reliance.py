@@ -12,10 +12,12 @@ Bank income groups, with statistics that assume neither normality nor equal grou
   ``permutation_test``, group labels shuffled), both two-sided.
 * **Cliff's delta**: P(a developing region's value exceeds a developed one's) minus the
   reverse, from -1 to 1.
-* **Regression** of the (log) metric on log GNI per capita and the service's penetration,
-  by ordinary least squares in ``statsmodels`` with HC3 heteroskedasticity-robust standard
-  errors: statsmodels because it gives a complete, tested inference table (robust standard
-  errors, p-values, intervals) for several predictors, which scipy does not.
+* **Regression** of the (log) metric on log GNI per capita and the log of the service's
+  penetration, by ordinary least squares in ``statsmodels`` with HC3 heteroskedasticity-robust
+  standard errors: statsmodels because it gives a complete, tested inference table (robust
+  standard errors, p-values, intervals) for several predictors, which scipy does not. A
+  metric per service user is taken per internet user (times penetration) first, so that
+  penetration is not on both sides (:func:`regression_response`).
 
 Regions are never dropped silently: those the country table cannot classify, and those whose
 metric is missing (or not positive, on the log scale), are listed in the result.
@@ -36,7 +38,19 @@ from scipy import stats
 from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
 from analysis.users import is_assumed
 
-__all__ = ["INDEX_CAVEAT", "MarketComparison", "compare_markets", "compare_metrics"]
+__all__ = [
+    "INDEX_CAVEAT",
+    "PER_USER_METRICS",
+    "MarketComparison",
+    "compare_markets",
+    "compare_metrics",
+    "regression_response",
+]
+
+#: Metrics of :func:`~analysis.regional_impact` that divide by the service's users.
+PER_USER_METRICS = frozenset({
+    "excess_per_million_users", "excess_per_million_awake", "reliance_index",
+})  # fmt: skip
 
 #: What a comparison of relative indices (``kind`` ``index``: Google Trends) must say.
 INDEX_CAVEAT = (
@@ -111,8 +125,8 @@ class MarketComparison:
     income_groups : DataFrame
         Each World Bank income group against ``High income`` (one row each).
     regression : DataFrame
-        OLS (HC3) of the (log) metric on ``log_gni_per_capita`` and ``penetration``:
-        ``coef, se, low, high, p`` per term.
+        OLS (HC3) of :attr:`regression_response` on ``log_gni_per_capita`` and
+        ``log_penetration``: ``coef, se, low, high, p`` per term.
     regression_n : int
         Regions in the regression.
     regression_r2 : float
@@ -129,6 +143,9 @@ class MarketComparison:
     caveats : tuple of str
         What the comparison cannot say (e.g. :data:`INDEX_CAVEAT` where the table holds
         relative indices).
+    regression_response : str
+        What the regression explains (:func:`regression_response`: a metric per service
+        user is taken per internet user, so that penetration is not on both sides).
     """
 
     metric: str
@@ -144,6 +161,7 @@ class MarketComparison:
     unclassified: tuple[str, ...]
     excluded: pd.DataFrame
     caveats: tuple[str, ...] = ()
+    regression_response: str = ""
 
     @property
     def ratio(self) -> float:
@@ -188,8 +206,9 @@ class MarketComparison:
             f"{self.metric} by market ({scale}; Hodges-Lehmann shift, bootstrap interval)",
             shown.to_string(index=False),
             "",
-            f"OLS with HC3 standard errors (statsmodels), n = {self.regression_n}, "
-            f"R2 = {self.regression_r2:.2f} ({self.assumed_penetration} penetrations assumed):",
+            f"OLS of {self.regression_response} with HC3 standard errors (statsmodels), "
+            f"n = {self.regression_n}, R2 = {self.regression_r2:.2f} "
+            f"({self.assumed_penetration} penetrations assumed):",
             self.regression.to_string(float_format=lambda v: f"{v:.3g}"),
         ]
         if self.unclassified:
@@ -225,24 +244,55 @@ def _outside_regression(used: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["region", "reason"]).drop_duplicates("region")
 
 
-def _regression(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, float, int]:
+def _regression(
+    frame: pd.DataFrame, *, per_user: bool, log: bool
+) -> tuple[pd.DataFrame, int, float, int]:
+    """OLS (HC3) of the response on log GNI per capita and log penetration (see
+    :func:`regression_response`); ``frame``'s values are on the comparison's scale."""
     import statsmodels.api as sm
 
     data = frame.dropna(subset=["value", "gni_per_capita_usd", "penetration"])
+    data = data[data["penetration"] > 0]
     columns = ["coef", "se", "low", "high", "p"]
-    terms = ["const", "log_gni_per_capita", "penetration"]
+    terms = ["const", "log_gni_per_capita", "log_penetration"]
     if len(data) < 5:
         return pd.DataFrame(np.nan, index=terms, columns=columns), len(data), np.nan, 0
+    penetration = data["penetration"].astype(float)
+    y = data["value"].astype(float)
+    if per_user:  # per internet user: penetration off the left-hand side
+        y = y + np.log(penetration) if log else y * penetration
     x = pd.DataFrame({
         "log_gni_per_capita": np.log(data["gni_per_capita_usd"].astype(float)),
-        "penetration": data["penetration"].astype(float),
+        "log_penetration": np.log(penetration),
     })  # fmt: skip
-    fit = sm.OLS(data["value"].astype(float), sm.add_constant(x)).fit(cov_type="HC3")
+    fit = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HC3")
     ci = fit.conf_int()
     table = pd.DataFrame({"coef": fit.params, "se": fit.bse, "low": ci[0], "high": ci[1],
                           "p": fit.pvalues})  # fmt: skip
     assumed = int(data["penetration_source"].map(is_assumed).sum())
     return table, len(data), float(fit.rsquared), assumed
+
+
+def regression_response(metric: str, *, log: bool) -> str:
+    """What the regression of :func:`compare_markets` explains for ``metric``.
+
+    A metric per service user (:data:`PER_USER_METRICS`) divides by users = internet users x
+    penetration; regressed on penetration as it is, any error in a penetration (most are
+    assumed) would show as a slope of -1 built into the ratio. So the regression explains
+    the metric times penetration, per internet user: its log-penetration coefficient ``b``
+    says how the excess per internet user grows with penetration, and the per-user metric's
+    elasticity is ``b - 1``.
+
+    Examples
+    --------
+    >>> regression_response("reliance_index", log=True)
+    'log(reliance_index x penetration): per internet user'
+    >>> regression_response("excess_ratio", log=True)
+    'log(excess_ratio)'
+    """
+    inner = f"{metric} x penetration" if metric in PER_USER_METRICS else metric
+    text = f"log({inner})" if log else inner
+    return f"{text}: per internet user" if metric in PER_USER_METRICS else text
 
 
 def compare_markets(
@@ -358,7 +408,8 @@ def compare_markets(
                **common)
         for g in INCOME_GROUPS[:-1]
     ], columns=SHIFT_COLUMNS)  # fmt: skip
-    regression, n, r2, assumed = _regression(used)
+    per_user = metric in PER_USER_METRICS
+    regression, n, r2, assumed = _regression(used, per_user=per_user, log=log)
     excluded = pd.concat([excluded, _outside_regression(used)], ignore_index=True)
     shown = used.assign(value=np.exp(used["value"]) if log else used["value"])
     return MarketComparison(
@@ -369,6 +420,7 @@ def compare_markets(
         ),
         unclassified=unclassified, excluded=excluded,
         caveats=(INDEX_CAVEAT,) if "index" in set(kinds) else (),
+        regression_response=regression_response(metric, log=log),
     )  # fmt: skip
 
 
