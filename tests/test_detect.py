@@ -50,13 +50,6 @@ def test_columns_and_types(regional_found):
     assert (found["level"] == 0.9).all()
 
 
-def test_easy_intervals_contain_the_truth(regional, regional_found):
-    scores = score_outages(regional_found, regional.truth)
-    matched = scores[scores["matched"]]
-    assert matched["start_covered"].mean() >= 0.6
-    assert matched["end_covered"].mean() >= 0.6
-
-
 def test_no_window_on_quiet_series():
     sim = simulate(scenarios.quiet(days=8, regions=("BRA", "IND", "DEU", "KEN")), 17)
     assert estimate_outages(sim.reports).empty
@@ -241,16 +234,23 @@ def test_windows_carry_a_duration_interval_from_the_joint_variance(regional_foun
     assert (joint < envelope).all()  # start and end move together: the duration is surer
 
 
-@pytest.mark.slow
-def test_duration_intervals_hold_the_true_duration_at_their_level():
-    """90% duration intervals over 8 simulations (about 50 windows): the share holding the
-    true duration is within two Monte-Carlo standard errors of 0.9, or above it (the model
-    error terms make intervals conservative on the project's own simulator)."""
-    scores = pd.concat([
+@pytest.fixture(scope="module")
+def regional_scores() -> pd.DataFrame:
+    """Scores of the estimator on 8 simulated regional outages (5-minute bins)."""
+    return pd.concat([
         score_outages(estimate_outages(sim.reports), sim.truth)
         for sim in (simulate(scenarios.regional(days_before=3, freq="5min"), seed)
                     for seed in range(30, 38))
     ])  # fmt: skip
-    covered = scores.loc[scores["matched"], "duration_covered"].astype(float)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["start", "end", "duration"])
+def test_intervals_hold_the_truth_at_their_level(regional_scores, what):
+    """90% intervals of start, end and duration over 8 simulations (about 50 windows): the
+    share holding the truth is within two Monte-Carlo standard errors of 0.9, or above it
+    (the model-error terms, set on reporting processes unlike this simulator's, make them
+    conservative here). An earlier test accepted 60%."""
+    covered = regional_scores.loc[regional_scores["matched"], f"{what}_covered"].astype(float)
     assert len(covered) >= 40
     assert covered.mean() >= 0.9 - 2 * np.sqrt(0.9 * 0.1 / len(covered))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from analysis import scenarios
@@ -54,6 +55,44 @@ class CaseStudy:
     comparison: MarketComparison
     naive: MarketComparison
     countries: pd.DataFrame
+
+    def claims(self) -> pd.DataFrame:
+        """The story's claims against the estimates, one row each: ``claim``, ``estimate``,
+        ``low``, ``high`` (in ``unit``), ``holds`` (the estimate meets the claim) and
+        ``basis`` (what the estimate rests on; an input is not evidence).
+
+        Claims and tests: about two hours (1.5-2.5 h); from about 20:00 and to about 22:00
+        UTC (within 30 minutes); every continent but Antarctica (6); over a billion users
+        (more than 1e9, but the users are scaled to 1.2 billion: an input); Brazil switched
+        to Telegram (the sign-up uplift's interval above 0).
+        """
+        world = self.world
+        hours = pd.Timedelta("1h")
+        brazil = self.impact.set_index("region").reindex(["BRA"]).iloc[0]
+
+        def clock(t: pd.Timestamp) -> float:
+            return (t - t.floor("D")) / hours
+
+        duration, start, end = (world.duration / hours, clock(world.start), clock(world.end))
+        users = (world.affected_users, world.affected_users_low, world.affected_users_high)
+        uplift = (brazil["rival_uplift"], brazil["rival_uplift_low"], brazil["rival_uplift_high"])
+        rows = [
+            ("about two hours", duration, world.duration_low / hours,
+             world.duration_high / hours, "hours", "estimated window", 1.5 <= duration <= 2.5),
+            ("from about 20:00 UTC", start, np.nan, np.nan, "hour of day (UTC)",
+             "estimated window", abs(start - 20) <= 0.5),
+            ("to about 22:00 UTC", end, np.nan, np.nan, "hour of day (UTC)",
+             "estimated window", abs(end - 22) <= 0.5),
+            ("every continent but Antarctica", len(world.continents), np.nan, np.nan,
+             "continents", "regions with a window", len(world.continents) == 6),
+            ("over a billion users", *(u / 1e9 for u in users), "billion",
+             "input: users scaled to 1.2 billion, every region counted as cut off",
+             users[0] > 1e9),
+            ("Brazil switched to Telegram", *uplift, "sign-ups over normal",
+             "Telegram's series", bool(uplift[1] > 0)),
+        ]  # fmt: skip
+        columns = ["claim", "estimate", "low", "high", "unit", "basis", "holds"]
+        return pd.DataFrame(rows, columns=columns)
 
 
 def whatsapp_2017_case(

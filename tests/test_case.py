@@ -1,0 +1,49 @@
+"""The 3 May 2017 case (analysis.case): the story's claims against the estimates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.case import users_total_for, whatsapp_2017_case
+
+REGIONS = ("BRA", "IND", "NGA", "DEU", "USA", "FRA", "AUS", "MEX")
+
+
+@pytest.fixture(scope="module")
+def claims():
+    case = whatsapp_2017_case(days_before=3, freq="15min", regions=REGIONS)
+    return case.claims().set_index("claim")
+
+
+def test_the_estimated_window_meets_the_story(claims):
+    """Simulated from about 20:00 to 22:00 UTC (Brazil 30 minutes longer): the estimates
+    must come back within half an hour of it, with the duration inside its interval."""
+    row = claims.loc["about two hours"]
+    assert 1.5 <= row["estimate"] <= 2.5
+    assert row["low"] <= row["estimate"] <= row["high"]
+    assert abs(claims.loc["from about 20:00 UTC", "estimate"] - 20) <= 0.5
+    assert abs(claims.loc["to about 22:00 UTC", "estimate"] - 22) <= 0.5
+    assert claims.loc["every continent but Antarctica", "estimate"] == 6  # AUS: Oceania
+    assert claims.loc[["about two hours", "every continent but Antarctica"], "holds"].all()
+
+
+def test_brazil_switching_rests_on_the_rivals_interval(claims):
+    row = claims.loc["Brazil switched to Telegram"]
+    assert 0 < row["low"] < row["estimate"] < row["high"]
+    assert bool(row["holds"])
+
+
+def test_users_are_called_an_input_and_a_subset_falls_short(claims):
+    """Eight countries keep their own users (no scaling to 1.2 billion): the claim then
+    fails, and the basis says the figure is an input, not evidence."""
+    row = claims.loc["over a billion users"]
+    assert row["estimate"] < 1
+    assert not row["holds"]
+    assert row["basis"].startswith("input")
+    assert np.isfinite(claims["estimate"]).all()
+
+
+def test_only_the_simulated_case_is_scaled_to_whatsapps_users():
+    assert users_total_for(None) == 1.2e9
+    assert users_total_for("mine.csv") is None
