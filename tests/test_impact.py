@@ -182,3 +182,27 @@ def test_world_duration_interval_is_the_pooled_windows_own():
     assert world.duration_high - world.duration_low < (
         (pooled["end_high"] - pooled["start_low"]) - (pooled["end_low"] - pooled["start_high"])
     )
+
+
+def test_missing_bins_inside_a_window_do_not_shrink_the_excess(sim, impact):
+    """Bins missing inside a window once added nothing to the excess: a gap over half of
+    Brazil's outage halved it. Their excess is now imputed at the window's observed ratio
+    (imputed_excess says how much), the observed reports stay those received, and the
+    interval widens for what was not seen."""
+    window = sim.truth.set_index("region").loc["BRA"]
+    reports = sim.reports
+    inside = (reports["region"] == "BRA") & (reports["service"] == "whatsapp")
+    inside &= reports["time"] >= window["start"] + pd.Timedelta("20min")
+    inside &= reports["time"] < window["start"] + pd.Timedelta("80min")
+    gap = regional_impact(reports[~inside], sim.truth, users=sim.inputs["users"])
+    full = impact.set_index("region").loc["BRA"]
+    row = gap.set_index("region").loc["BRA"]
+    assert row["missing_bins"] == 12
+    assert (
+        row["observed_reports"] == full["observed_reports"] - reports.loc[inside, "reports"].sum()
+    )
+    lost = full["excess_reports"] - (row["excess_reports"] - row["imputed_excess"])
+    assert row["imputed_excess"] == pytest.approx(lost, rel=0.35)
+    assert row["excess_low"] <= full["excess_reports"] <= row["excess_high"]
+    assert row["excess_se"] > full["excess_se"]
+    assert (impact["imputed_excess"] == 0).all()  # nothing missing, nothing imputed

@@ -7,7 +7,8 @@
 1. **Excess reports.** Observed minus expected reports (the baseline of
    :mod:`analysis.baseline`) over every bin that overlaps the outage window or its report tail
    (``delay_min + 5 decay_min`` of the fitted reporting kernel where the windows carry it,
-   else ``tail``). Missing bins add nothing and are counted (``missing_bins``). Its interval
+   else ``tail``). Missing bins get the excess ratio of the observed
+   bins on either side (``imputed_excess``) and are counted (``missing_bins``). Its interval
    at ``level`` combines (normal approximation) the spread of the same sum over the same
    clock hours on the other days of the history (the root mean square of observed minus
    expected there: baseline error and noise, bursts included; with fewer than three such

@@ -30,9 +30,9 @@ from analysis.schema import series_kinds, validate_reports
 IMPACT_COLUMNS = [
     "region", "kind", "name", "continent", "market", "income_group", "start", "end",
     "duration", "duration_low", "duration_high", "start_low", "start_high", "end_low",
-    "end_high", "observed_reports",
-    "expected_reports", "excess_reports", "excess_low", "excess_high", "excess_se",
-    "missing_bins", "users", "users_low", "users_high", "penetration", "penetration_source",
+    "end_high", "observed_reports", "expected_reports", "excess_reports", "excess_low",
+    "excess_high", "excess_se", "missing_bins", "imputed_excess", "users", "users_low",
+    "users_high", "penetration", "penetration_source",
     "excess_per_million_users", "excess_per_million_users_low",
     "excess_per_million_users_high", "awake_share", "mean_activity",
     "excess_per_million_awake", "reliance_index", "reliance_index_low", "reliance_index_high",
@@ -280,7 +280,8 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
         "start": start, "end": end, "duration": end - start, **bounds,
         "observed_reports": s.observed, "expected_reports": s.expected,
         "excess_reports": s.excess, "excess_low": s.excess - context.zq * se,
-        "excess_high": s.excess + context.zq * se, "excess_se": se, "missing_bins": s.missing,
+        "excess_high": s.excess + context.zq * se, "excess_se": se,
+        "missing_bins": s.missing, "imputed_excess": s.imputed,
         "awake_share": float(awake_share(minutes, zone).mean()),
         "mean_activity": float(np.mean(activity(minutes, zone) * novelty(o, minutes - start))),
         **{f"excess_ratio{x}": per(s.excess + k * context.zq * se, during)

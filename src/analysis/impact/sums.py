@@ -14,18 +14,21 @@ DAY = pd.Timedelta("1D")
 
 @dataclass(frozen=True)
 class WindowSum:
-    """Observed and expected reports summed over a range of bins, and the excess's variance
-    (reports squared); ``missing`` bins and whether the baseline is ``weak``."""
+    """Observed and expected reports summed over the observed bins of a range, the excess
+    ``imputed`` to its missing bins, the excess's variance (reports squared), the number of
+    ``missing`` bins and whether the baseline is ``weak``."""
 
     observed: float
     expected: float
     variance: float
     missing: int
     weak: bool
+    imputed: float = 0.0
 
     @property
     def excess(self) -> float:
-        return self.observed - self.expected
+        """Observed minus expected over the observed bins, plus the imputed excess."""
+        return self.observed - self.expected + self.imputed
 
 
 def bins(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> slice:
@@ -74,6 +77,8 @@ def window_sum(
     The variance is the mean square of the same sum on the other days (baseline error and
     noise, bursts included; with fewer than three such days, the negative binomial's
     variance instead), plus the negative-binomial variance of the excess counts themselves.
+    Missing bins get the excess ratio of the observed bins on either side (``imputed``, see
+    :func:`_impute`), with its variance.
 
     Examples
     --------
@@ -87,16 +92,40 @@ def window_sum(
     (160.0, 0)
     """
     cut = bins(base, lo, hi)
-    y, e = base.observed[cut], base.expected[cut]
-    seen = ~np.isnan(y)
-    y, e = y[seen], e[seen]
+    y_all, e_all = base.observed[cut], base.expected[cut]
+    seen = ~np.isnan(y_all)
+    y, e = y_all[seen], e_all[seen]
     k = base.dispersion
     others = _other_days(base, lo, hi, avoid)
     null = float(np.mean(np.square(others))) if len(others) >= 3 else float(np.sum(e + e**2 / k))
     lift = np.maximum(y - e, 0)
     variance = null + float(np.sum(lift * (1 + (y + e) / k)))
+    imputed = 0.0
+    if (~seen).any() and e.sum() > 0:
+        imputed, extra = _impute(y_all, e_all, seen, k, variance)
+        variance += extra
     return WindowSum(float(y.sum()), float(e.sum()), variance, int((~seen).sum()),
-                     base.weak or len(others) < 3)  # fmt: skip
+                     base.weak or len(others) < 3, imputed)  # fmt: skip
+
+
+def _impute(
+    y: np.ndarray, e: np.ndarray, seen: np.ndarray, k: float, variance: float
+) -> tuple[float, float]:
+    """The excess of the missing bins and its variance. Each gets the excess ratio
+    ``(y - e) / e`` interpolated from the observed bins on either side (reports peak and
+    settle, so a gap over the peak is not read at the window's mean); the variance adds the
+    counts not seen, the uncertainty of the window's mean ratio, and the difference between
+    the interpolated and the mean-ratio readings (how much the choice matters)."""
+    at = np.arange(len(y))
+    ratio = (y[seen] - e[seen]) / np.maximum(e[seen], 1e-12)
+    local = np.interp(at[~seen], at[seen], ratio)
+    unseen = e[~seen]
+    imputed = float(np.sum(local * unseen))
+    mean_ratio = float((y[seen].sum() - e[seen].sum()) / e[seen].sum())
+    counts = (1 + np.maximum(local, 0.0)) * unseen
+    extra = (float(np.sum(counts + counts**2 / k)) + unseen.sum() ** 2 * variance
+             / float(e[seen].sum()) ** 2 + (imputed - mean_ratio * unseen.sum()) ** 2)  # fmt: skip
+    return imputed, extra
 
 
 def expected_during(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
