@@ -39,6 +39,7 @@ from scipy import stats
 from analysis.schema import ReportDataError, iter_series, validate_reports, width_text
 
 __all__ = [
+    "PROFILE_DAYS",
     "WIDTHS",
     "SeriesBaseline",
     "check_width",
@@ -48,6 +49,9 @@ __all__ = [
 ]
 
 DAY = pd.Timedelta("1D")
+#: Fewest days of history for a profile of the day (the default ``min_days``); below it the
+#: baseline is a rolling median, flagged ``weak_baseline``.
+PROFILE_DAYS = 3
 
 
 @cache
@@ -130,7 +134,7 @@ def series_baseline(
     zone: str = "UTC",
     smooth: str | pd.Timedelta = "1h",
     trim: float = 0.2,
-    min_days: int = 3,
+    min_days: int = PROFILE_DAYS,
     fallback_window: str | pd.Timedelta = "12h",
     share: np.ndarray | None = None,
 ) -> SeriesBaseline:
@@ -276,7 +280,7 @@ def expected_reports(
     level: float = 0.9,
     smooth: str | pd.Timedelta = "1h",
     trim: float = 0.2,
-    min_days: int = 3,
+    min_days: int = PROFILE_DAYS,
     fallback_window: str | pd.Timedelta = "12h",
 ) -> pd.DataFrame:
     """Expected reports per region and bin, with a prediction band.

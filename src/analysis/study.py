@@ -1,9 +1,11 @@
-"""One report frame analysed along the data flow, each step computed once.
+"""One report frame analysed along the data flow, each product computed once.
 
 :class:`Study` holds a report frame (a user's file, any signal kind) and computes, when first
 asked and then kept: the baselines, the expected signal, the outage windows and the regional
-impact. :meth:`Study.notes` says in words what was found and what is weak or left out, for a
-notebook or a report: the weak baselines, the figures a signal kind cannot give.
+impact. (Each of those steps still fits the baselines it needs itself: handing one fitted
+baseline along is issue 15's.) :meth:`Study.notes` says in words what was found and what is
+weak or left out, for a notebook or a report: the weak baselines, the figures a signal kind
+cannot give.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.baseline import SeriesBaseline, expected_reports, series_baselines
+from analysis.baseline import (
+    PROFILE_DAYS,
+    SeriesBaseline,
+    expected_reports,
+    series_baselines,
+)
 from analysis.detect import estimate_outages
 from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
 from analysis.io import load_reports
@@ -26,8 +33,6 @@ __all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ran
 
 #: What each signal kind measures, for titles and axes.
 SIGNALS = {"reports": "Problem reports", "level": "Signal level", "index": "Index"}
-#: Days of history a series needs for a profile of the day (``baseline.min_days``).
-PROFILE_DAYS = 3
 _MINUTE = pd.Timedelta("1min")
 _ARTICLE = {"level": "a", "index": "an"}
 
