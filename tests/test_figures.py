@@ -65,3 +65,18 @@ def test_asset_checksums_match_their_provenance_table():
             name = line.split("`")[1]
             digest = re.findall(r"`([0-9a-f]{64})`", line)[0]
             assert hashlib.sha256((assets_dir() / name).read_bytes()).hexdigest() == digest
+
+
+def test_figures_of_simulated_data_say_so_inside_the_image(built, small_case):
+    """No figure file once said its data were simulated (only index.html did), and the
+    markets headline read as a finding though the simulator's assumed reliance set it. The
+    caption is in the figure's layout, which the HTML carries and the PNG is drawn from."""
+    out, _ = built
+    sim = small_case.simulation
+    simulated = f"Simulated data ({sim.scenario.name}, seed {sim.seed}), not real reports"
+    assumed = ", ".join(f"{m} {r:g}" for m, r in sim.scenario.reliance_by_market.items())
+    for spec in figure_specs():
+        html = (out / f"{spec.name}.html").read_text()
+        assert (simulated in html) == (spec.data != "data/reference/events.csv"), spec.name
+        said = f"follows the simulator's assumed reliance ({assumed})" in html
+        assert said == spec.name.startswith(("markets_", "reliance_vs_income")), spec.name

@@ -28,8 +28,8 @@ from analysis import plots
 from analysis.case import CaseStudy, whatsapp_2017_case
 from analysis.io import load_events
 
-__all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs", "map_config",
-           "offline_maps", "run_notebooks", "show", "write_figure"]  # fmt: skip
+__all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs", "label",
+           "map_config", "offline_maps", "run_notebooks", "show", "write_figure"]  # fmt: skip
 
 #: The project's notebooks, in reading order (``notebooks/NAME.ipynb``).
 NOTEBOOKS = ("01_simulate_reports", "02_estimate_duration", "03_regional_impact",
@@ -55,6 +55,21 @@ class FigureSpec:
     notebook: str
     data: str
     build: Callable[[CaseStudy], go.Figure]
+    #: Whether the figure's result is set by the simulation's assumed reliance by market.
+    set_by_reliance: bool = False
+
+    def caption(self, case: CaseStudy) -> str:
+        """What the figure must say inside its image: that its data are simulated (with the
+        scenario and seed) and, where its result follows from one, which assumption set it;
+        '' for a figure of real data."""
+        if self.data != _CASE:
+            return ""
+        sim = case.simulation
+        text = f"Simulated data ({sim.scenario.name}, seed {sim.seed}), not real reports"
+        if self.set_by_reliance:
+            assumed = ", ".join(f"{m} {r:g}" for m, r in sim.scenario.reliance_by_market.items())
+            text += f"; the ratio follows the simulator's assumed reliance ({assumed})"
+        return text
 
 
 def figure_specs() -> list[FigureSpec]:
@@ -85,17 +100,34 @@ def figure_specs() -> list[FigureSpec]:
                    lambda case: plots.impact_dots(case.impact, "reliance_index")),
         FigureSpec("markets_naive", "Developing vs developed, naive excess per user",
                    "analysis.plots.market_comparison", "04_reliance_by_market", _CASE,
-                   lambda case: plots.market_comparison(case.naive)),
+                   lambda case: plots.market_comparison(case.naive), set_by_reliance=True),
         FigureSpec("markets_adjusted", "Developing vs developed, activity-adjusted",
                    "analysis.plots.market_comparison", "04_reliance_by_market", _CASE,
-                   lambda case: plots.market_comparison(case.comparison)),
+                   lambda case: plots.market_comparison(case.comparison),
+                   set_by_reliance=True),
         FigureSpec("reliance_vs_income", "Reliance against GNI per capita",
                    "analysis.plots.reliance_vs_income", "04_reliance_by_market", _CASE,
-                   lambda case: plots.reliance_vs_income(case.comparison, case.countries)),
+                   lambda case: plots.reliance_vs_income(case.comparison, case.countries),
+                   set_by_reliance=True),
         FigureSpec("rival_substitution", "Switching to Telegram",
                    "analysis.plots.rival_substitution", "05_case_whatsapp_2017", _CASE,
                    lambda case: plots.rival_substitution(case.impact)),
     ]  # fmt: skip
+
+
+def label(fig: go.Figure, caption: str) -> go.Figure:
+    """``fig`` with ``caption`` under its title, inside the image (HTML and PNG alike).
+
+    Examples
+    --------
+    >>> fig = label(go.Figure(layout={"title": {"text": "Reports"}}), "Simulated data")
+    >>> fig.layout.title.text
+    'Reports<br><sup>Simulated data</sup>'
+    """
+    if caption:
+        title = fig.layout.title.text or ""
+        fig.update_layout(title_text=f"{title}<br><sup>{caption}</sup>")
+    return fig
 
 
 def _present(case: CaseStudy, regions: tuple[str, ...]) -> list[str]:
@@ -319,7 +351,8 @@ def build_all(
     bar.update()
     for spec in specs:
         bar.set_postfix_str(spec.name)
-        written.update(dict.fromkeys(write_figure(spec.build(case), out, spec.name, png=png)))
+        fig = label(spec.build(case), spec.caption(case))
+        written.update(dict.fromkeys(write_figure(fig, out, spec.name, png=png)))
         bar.update()
     bar.close()
     index = out / "index.html"
