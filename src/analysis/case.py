@@ -68,7 +68,7 @@ class CaseStudy:
         """
         world = self.world
         hours = pd.Timedelta("1h")
-        brazil = self.impact.set_index("region").reindex(["BRA"]).iloc[0]
+        brazil = one_per_region(self.impact).set_index("region").reindex(["BRA"]).iloc[0]
 
         def clock(t: pd.Timestamp) -> float:
             return (t - t.floor("D")) / hours

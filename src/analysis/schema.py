@@ -621,8 +621,7 @@ def _check_kinds(out: pd.DataFrame, *, source: str, row_name: str, show: Sequenc
         raise_rows(source, f"unknown kind {bad!r} (expected one of {list(KINDS)})"
                    f"{suggest(bad, KINDS)}", out, unknown, column="kind", show=show,
                    row_name=row_name)  # fmt: skip
-    keys = [k for k in ("service", "region") if k in out.columns]
-    mixed = out.groupby(keys)["kind"].transform("nunique").to_numpy() > 1
+    mixed = out.groupby(group_keys(out))["kind"].transform("nunique").to_numpy() > 1
     if mixed.any():
         raise_rows(source, "mixed kinds within one series (a series measures one thing)",
                    out, mixed, column="kind", show=show, row_name=row_name)  # fmt: skip
