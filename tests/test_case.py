@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -47,3 +49,15 @@ def test_users_are_called_an_input_and_a_subset_falls_short(claims):
 def test_only_the_simulated_case_is_scaled_to_whatsapps_users():
     assert users_total_for(None) == 1.2e9
     assert users_total_for("mine.csv") is None
+
+
+def test_readme_case_table_is_the_scripts_output():
+    """The README's case table was typed in by hand and no test checked it. It is now the
+    output of ``python -m analysis case`` (seed 7, every country, 1-minute bins, 7 days of
+    history), pasted between two markers; this rebuilds it and compares."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    begin, end = "<!-- python -m analysis case -->\n", "\n<!-- end of python -m analysis case -->"
+    assert readme.count(begin) == 1
+    assert readme.count(end) == 1
+    pasted = readme.split(begin)[1].split(end)[0]
+    assert pasted == whatsapp_2017_case(7, days_before=7, freq="1min").markdown()

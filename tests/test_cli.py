@@ -195,7 +195,7 @@ def test_impact_of_an_index_gives_ratios_and_says_what_it_left_out(capsys):
     path = FIXTURES / "trends_hourly.csv"
     assert main(["impact", str(path), "--tz", "America/Sao_Paulo"]) == 0
     out = capsys.readouterr().out
-    assert "affected users" not in out
+    assert "users exposed" not in out
     assert "US$" not in out
     assert "index: not estimated: users, per-user figures, user-hours and cost" in out
     assert INDEX_CAVEAT in out
@@ -203,5 +203,5 @@ def test_impact_of_an_index_gives_ratios_and_says_what_it_left_out(capsys):
     (row,) = json.loads(capsys.readouterr().out)["regions"]
     assert (row["region"], row["kind"]) == ("BRA", "index")
     assert 3 < row["excess_ratio_low"] < row["excess_ratio"]  # searches rose many-fold
-    assert row["affected_users"] is None
-    assert row["cost_usd"] is None
+    assert row["users"] is None
+    assert row["cost_usd_exposed"] is None

@@ -200,6 +200,13 @@ def test_profiled_amplitude_stays_finite_where_the_likelihood_is_not_concave(see
     assert ll == pytest.approx(-best.fun, abs=1e-4)
     assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
     assert batch[0] == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
+    # a fit's searches start where the last one ended (warm): anywhere, the same amplitude
+    for start in (0.0, 0.5 * best.x, 20 * best.x + 50):
+        warm, _ = profile_amplitude(g, y, b, k, start)
+        (in_batch,) = _profile_amplitudes(g[None], y[None], b[None], np.array([[k]]),
+                                          np.ones((1, n), bool), [start])  # fmt: skip
+        assert warm == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
+        assert in_batch == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
 
 
 @pytest.mark.parametrize("seed", range(5))

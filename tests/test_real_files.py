@@ -136,8 +136,8 @@ def test_the_kind_can_be_overridden_and_a_level_read_as_reports_shows_no_rise():
         load_reports(FIXTURES / "counts_90s.csv", kind="levels")
 
 
-PEOPLE = ["users", "excess_per_million_users", "reliance_index", "affected_users",
-          "user_hours_lost", "cost_usd"]  # fmt: skip
+PEOPLE = ["users", "excess_per_million_users", "reliance_index", "awake_users",
+          "user_hours_exposed", "cost_usd_exposed"]  # fmt: skip
 
 
 def test_impact_of_a_level_is_the_share_lost_times_the_duration():
@@ -155,8 +155,8 @@ def test_impact_of_a_level_is_the_share_lost_times_the_duration():
     assert row[PEOPLE].isna().all()
     assert "counts no people" in row["omitted"]
     world = summarize_impact(regional_impact(reports, windows), windows)
-    assert np.isnan(world.affected_users)
-    assert np.isnan(world.cost_usd)
+    assert np.isnan(world.users_exposed)
+    assert np.isnan(world.cost_usd_exposed)
     assert "BRA" in world.omitted
 
 

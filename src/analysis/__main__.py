@@ -225,7 +225,7 @@ def _impact(args: argparse.Namespace) -> int:
             "markets": _plain_records(comparison.reset_index(names="metric")),
         }, indent=2, default=str))  # fmt: skip
         return 0
-    shown = impact.sort_values(["user_hours_lost", "region"], ascending=[False, True])
+    shown = impact.sort_values(["user_hours_exposed", "region"], ascending=[False, True])
     shown = shown[_impact_columns(kinds)].assign(
         duration=lambda t: t["duration"].map(lambda d: f"{int(d / pd.Timedelta('1min'))}min")
     )
@@ -260,7 +260,8 @@ def _impact_columns(kinds: set[str]) -> list[str]:
         columns += ["depth", "depth_low", "depth_high", "lost_share_hours"]
     if "reports" in kinds:
         columns += ["excess_reports", "excess_per_million_users", "awake_share",
-                    "reliance_index", "user_hours_lost", "rival_uplift", "cost_usd"]  # fmt: skip
+                    "reliance_index", "user_hours_exposed", "rival_uplift",
+                    "cost_usd_exposed"]  # fmt: skip
     return columns
 
 
@@ -316,6 +317,18 @@ def _aggregate(args: argparse.Namespace) -> int:
     else:
         print(f"{args.log}: {summary['reports']:,} reports counted into {summary['rows']:,} "
               f"bins of {summary['series']} series; wrote {args.out}")  # fmt: skip
+    return 0
+
+
+def _case(args: argparse.Namespace) -> int:
+    from analysis.case import whatsapp_2017_case
+
+    case = whatsapp_2017_case(args.seed, days_before=args.days_before, freq=args.freq)
+    if args.json:
+        table = case.table()
+        print(json.dumps(dict(zip(table["figure"], table["estimate"], strict=True)), indent=2))
+    else:
+        print(case.markdown())
     return 0
 
 
@@ -397,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.add_argument("--json", action="store_true", help="print JSON instead of text")
     sim.set_defaults(run=_simulate)
+    case = steps.add_parser(
+        "case", help="the simulated 3 May 2017 case's headline figures (the README's table)"
+    )
+    case.add_argument("--seed", type=int, default=7, help="seed of the simulation (default 7)")
+    case.add_argument("--days-before", type=int, default=7, help="days of history (default 7)")
+    case.add_argument("--freq", default="1min", help="bin width (default 1min)")
+    case.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    case.set_defaults(run=_case)
     figures = steps.add_parser("figures", help="write every figure (HTML and PNG) to a folder")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
     figures.add_argument("--no-png", action="store_true", help="skip the static PNG export")

@@ -18,6 +18,7 @@ from analysis.detect import estimate_outages
 from analysis.impact import WorldImpact, one_per_region, regional_impact, summarize_impact
 from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
+from analysis.schema import hours_minutes
 from analysis.simulate import Simulation, simulate
 
 __all__ = ["CaseStudy", "load_or_simulate", "whatsapp_2017_case"]
@@ -74,7 +75,7 @@ class CaseStudy:
             return (t - t.floor("D")) / hours
 
         duration, start, end = (world.duration / hours, clock(world.start), clock(world.end))
-        users = (world.affected_users, world.affected_users_low, world.affected_users_high)
+        users = (world.users_exposed, world.users_exposed_low, world.users_exposed_high)
         uplift = (brazil["rival_uplift"], brazil["rival_uplift_low"], brazil["rival_uplift_high"])
         rows = [
             ("about two hours", duration, world.duration_low / hours,
@@ -93,6 +94,55 @@ class CaseStudy:
         ]  # fmt: skip
         columns = ["claim", "estimate", "low", "high", "unit", "basis", "holds"]
         return pd.DataFrame(rows, columns=columns)
+
+    def table(self) -> pd.DataFrame:
+        """The case's headline figures as text, one row each (``figure``, ``estimate``, its
+        interval in brackets): the README's case table, which a test keeps in step.
+
+        Examples
+        --------
+        >>> case = whatsapp_2017_case(days_before=3, freq="15min",
+        ...                           regions=("BRA", "IND", "NGA", "DEU", "USA", "FRA"))
+        >>> case.table()["figure"].iloc[0]
+        'worldwide window'
+        """
+        w, sim = self.world, self.simulation
+        brazil = one_per_region(self.impact).set_index("region").loc["BRA"]
+        found = self.impact["region"].nunique()
+        continents = f"{len(w.continents)} continents" + (
+            " (all but Antarctica)" if len(w.continents) == 6 else ""
+        )
+        rows = [
+            ("worldwide window", f"{w.start:%H:%M}-{w.end:%H:%M} UTC, {hours_minutes(w.duration)} "
+             f"({hours_minutes(w.duration_low)} - {hours_minutes(w.duration_high)})"),
+            ("regions with an outage found",
+             f"{found} of {sim.reports['region'].nunique()}, on {continents}"),
+            ("users in regions with an outage", f"{w.users_exposed / 1e9:.2f} billion "
+             f"(plausible range {w.users_exposed_low / 1e9:.2f}-"
+             f"{w.users_exposed_high / 1e9:.2f} billion)"),
+            ("their awake user-hours in it", f"{w.user_hours_exposed / 1e9:.2f} billion "
+             f"({w.user_hours_exposed_low / 1e9:.2f}-{w.user_hours_exposed_high / 1e9:.2f} "
+             "billion)"),
+            ("Brazil", f"{brazil['start']:%H:%M}-{brazil['end']:%H:%M} UTC; Telegram sign-ups "
+             f"{brazil['rival_uplift']:.1f}x above normal ({brazil['rival_uplift_low']:.1f}-"
+             f"{brazil['rival_uplift_high']:.1f})"),
+            ("cost if all were cut off (estimate)", f"US$ {w.cost_usd_exposed / 1e6:.0f} "
+             f"million ({w.cost_usd_exposed_low / 1e6:.0f}-"
+             f"{w.cost_usd_exposed_high / 1e6:.0f} million)"),
+        ]  # fmt: skip
+        for name, comparison in (("excess per million users (naive)", self.naive),
+                                 ("reliance index (adjusted)", self.comparison)):  # fmt: skip
+            low, high = comparison.ratio_interval
+            delta = float(comparison.markets["cliffs_delta"].iloc[0])
+            rows.append((f"developing / developed, {name}", f"{comparison.ratio:.2f} "
+                         f"({low:.2f}-{high:.2f}), Cliff's delta {delta:.2f}"))  # fmt: skip
+        return pd.DataFrame(rows, columns=["figure", "estimate"])
+
+    def markdown(self) -> str:
+        """:meth:`table` as the README's Markdown table (``python -m analysis case``)."""
+        lines = ["| | estimate (90% interval; market ratios 95%) |", "| --- | --- |"]
+        lines += [f"| {row.figure} | {row.estimate} |" for row in self.table().itertuples()]
+        return "\n".join(lines)
 
 
 def whatsapp_2017_case(

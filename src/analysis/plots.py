@@ -59,9 +59,9 @@ METRIC_LABELS = {
     "excess_per_million_awake": "excess reports per million users awake",
     "reliance_index": "reliance index (excess reports per million active user-hours)",
     "excess_ratio": "excess reports / reports normally expected",
-    "user_hours_lost": "awake user-hours lost",
+    "user_hours_exposed": "awake user-hours in the window (everyone there)",
     "rival_uplift": "rival sign-ups above normal (relative)",
-    "cost_usd": "cost estimate (US$)",
+    "cost_usd_exposed": "cost if every user there was cut off (US$)",
 }
 
 

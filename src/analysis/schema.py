@@ -424,6 +424,18 @@ def width_text(width: pd.Timedelta) -> str:
     return f"{seconds} s"
 
 
+def hours_minutes(d: pd.Timedelta) -> str:
+    """A duration as hours and minutes, to the nearest minute.
+
+    Examples
+    --------
+    >>> hours_minutes(pd.Timedelta("115min")), hours_minutes(pd.Timedelta("124min 50s"))
+    ('1h55m', '2h05m')
+    """
+    minutes = round(d / pd.Timedelta("1min"))
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
 def group_keys(df: pd.DataFrame) -> list[str]:
     """The columns that identify one series: ``["service", "region"]`` or ``["region"]``."""
     return ["service", "region"] if "service" in df.columns else ["region"]

@@ -27,7 +27,7 @@ from analysis.baseline import (
 from analysis.detect import estimate_outages
 from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
 from analysis.io import load_reports
-from analysis.schema import series_kinds, validate_reports, width_text
+from analysis.schema import hours_minutes, series_kinds, validate_reports, width_text
 
 __all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ranges_text"]
 
@@ -239,17 +239,6 @@ def depth_text(row: object) -> str:
     if pd.isna(row.depth):
         return ""
     return f"{row.depth:.0%} ({row.depth_low:.0%}-{row.depth_high:.0%})"
-
-
-def hours_minutes(d: pd.Timedelta) -> str:
-    """A duration as hours and minutes.
-
-    Examples
-    --------
-    >>> hours_minutes(pd.Timedelta("115min"))
-    '1h55m'
-    """
-    return f"{int(d.total_seconds() // 3600)}h{int(d.total_seconds() % 3600 // 60):02d}m"
 
 
 def ranges_text(windows: pd.DataFrame, what: str) -> pd.Series:

@@ -56,6 +56,7 @@ def standard_errors(
     steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05])
     free = tuple(free)
     cache: dict[tuple[int, ...], float] = {}
+    warm: dict[int, float] = {}
 
     def f(*moves: tuple[int, int]) -> float:
         key = tuple(sorted(moves))
@@ -63,7 +64,7 @@ def standard_errors(
             x = v.copy()
             for i, sign in moves:
                 x[i] += sign * steps[i]
-            cache[key] = loglik(x, windows, shifts)
+            cache[key] = loglik(x, windows, shifts, warm)
         return cache[key]
 
     dim = len(free)

@@ -183,14 +183,33 @@ def excess_shape(
     return np.add.reduceat(np.maximum(echo, 0), w.bin_of_cell)
 
 
-def profile_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float) -> tuple[float, float]:
-    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (see
-    :func:`_profile_amplitudes`). Returns (A, log-likelihood up to a constant)."""
+def profile_amplitude(
+    g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float, start: float | None = None
+) -> tuple[float, float]:
+    """Maximise the negative-binomial log-likelihood over the amplitude A >= 0 (the search of
+    :func:`_profile_amplitudes` for one window, on scalars; ``start``: where it begins,
+    default the moment estimate). Returns (A, log-likelihood up to a constant)."""
     on = g > 0  # bins without excess add nothing to the gradient or curvature
-    n = int(on.sum())
-    a = _profile_amplitudes(g[on][None], y[on][None], b[on][None], np.array([[k]]),
-                            np.ones((1, n), dtype=bool))[0] if n else 0.0  # fmt: skip
-    return float(a), nb_loglik(y, b + a * g, k)
+    a = _newton_amplitude(g[on], y[on], b[on], k, start) if on.any() else 0.0
+    return a, nb_loglik(y, b + a * g, k)
+
+
+def _newton_amplitude(g: np.ndarray, y: np.ndarray, b: np.ndarray, k: float,
+                      start: float | None) -> float:  # fmt: skip
+    a = max(float((y - b).sum() / g.sum()), 0.0) if start is None else max(start, 0.0)
+    yk = y + k
+    for _ in range(60):
+        mu = b + a * g
+        r, q = g / mu, g / (k + mu)
+        grad, hess = float(y @ r - yk @ q), float(yk @ (q * q) - y @ (r * r))
+        outward = 2 * a + 1e-6 if grad > 0 else a / 2  # where not concave: double or halve
+        new = max(a - grad / hess if hess < 0 else outward, a / 10, 0.0)
+        step = new - a
+        gain = grad * step - 0.5 * abs(hess) * step**2 if hess < 0 else np.inf
+        a = new
+        if gain < 1e-6 or (new == 0.0 and grad <= 0):
+            break
+    return a
 
 
 def nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
@@ -199,8 +218,15 @@ def nb_loglik(y: np.ndarray, mu: np.ndarray, k: float) -> float:
     return float(np.dot(y, np.log(mu)) - np.dot(y + k, np.log(k + mu)))
 
 
-def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
-    """Profile log-likelihood of the shared parameters over one or more windows."""
+def loglik(
+    v: np.ndarray, windows: list[Window], shifts: list[float], warm: dict | None = None
+) -> float:
+    """Profile log-likelihood of the shared parameters over one or more windows.
+
+    ``warm``: a dict that keeps each window's last amplitude, where the next call's search
+    starts (a fit's calls move the parameters little); empty or ``None``, the moment
+    estimate."""
+    warm = {} if warm is None else warm
     p = Params.from_vector(v)
     span = max(w.n * w.step for w in windows)  # minutes
     if not (
@@ -224,18 +250,29 @@ def loglik(v: np.ndarray, windows: list[Window], shifts: list[float]) -> float:
             w, shift = windows[group[0]], shifts[group[0]]
             seen = ~np.isnan(w.observed)
             g = excess_shape(p, w, shift, spectrum)[seen]
-            total += profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion)[1]
+            a, ll = profile_amplitude(g, w.observed[seen], w.expected[seen], w.dispersion,
+                                      warm.get(group[0]))  # fmt: skip
+            warm[group[0]] = a
+            total += ll
         else:
             batch = [windows[i] for i in group]
-            total += _batch_loglik(p, batch, [shifts[i] for i in group], spectrum)
+            a = _batch_amplitudes(p, batch, [shifts[i] for i in group], spectrum,
+                                  [warm.get(i) for i in group])  # fmt: skip
+            warm.update(zip(group, a[0], strict=True))
+            total += a[1]
     return total
 
 
-def _batch_loglik(
-    p: Params, windows: list[Window], shifts: list[float], spectrum: tuple[np.ndarray, int]
-) -> float:
+def _batch_amplitudes(
+    p: Params,
+    windows: list[Window],
+    shifts: list[float],
+    spectrum: tuple[np.ndarray, int],
+    starts: list[float | None],
+) -> tuple[np.ndarray, float]:
     """:func:`loglik` over windows of one length and bin width, as arrays of one row each:
-    the excess shapes by one FFT, the amplitudes by one vectorised Newton search."""
+    the excess shapes by one FFT, the amplitudes by one vectorised Newton search (from
+    ``starts`` where given). Returns the amplitudes and the log-likelihood."""
     n, step = windows[0].n, windows[0].step
     u = np.arange(n, dtype=float)[None, :] * step + np.asarray(shifts, dtype=float)[:, None]
     x = _exposure(p, u, np.vstack([w.activity for w in windows]), step)
@@ -248,8 +285,8 @@ def _batch_loglik(
     g = np.where(seen, g, 0.0)
     b = np.vstack([w.expected for w in windows])
     k = np.array([w.dispersion for w in windows])[:, None]
-    a = _profile_amplitudes(g, y, b, k, seen)
-    return float(_rows_loglik(a, g, y, b, k, seen).sum())
+    a = _profile_amplitudes(g, y, b, k, seen, starts)
+    return a, float(_rows_loglik(a, g, y, b, k, seen).sum())
 
 
 def _rows_loglik(a: np.ndarray, g: np.ndarray, y: np.ndarray, b: np.ndarray, k: np.ndarray,
@@ -259,10 +296,17 @@ def _rows_loglik(a: np.ndarray, g: np.ndarray, y: np.ndarray, b: np.ndarray, k: 
 
 
 def _profile_amplitudes(
-    g: np.ndarray, y: np.ndarray, b: np.ndarray, k: np.ndarray, seen: np.ndarray
+    g: np.ndarray,
+    y: np.ndarray,
+    b: np.ndarray,
+    k: np.ndarray,
+    seen: np.ndarray,
+    starts: list[float | None] | None = None,
 ) -> np.ndarray:
     """The amplitude A >= 0 that maximises each row's negative-binomial log-likelihood (rows:
-    windows; ``g`` and ``y`` zero where a bin is missing, as ``seen`` says).
+    windows; ``g`` and ``y`` zero where a bin is missing, as ``seen`` says), each row's
+    search from its entry of ``starts`` or, where that is ``None`` (or ``starts`` is), the
+    moment estimate.
 
     Newton's method where the log-likelihood is concave in A; where it is not (far out, with
     very overdispersed counts) A doubles or halves along the gradient instead.
@@ -271,6 +315,9 @@ def _profile_amplitudes(
     active = scale > 0
     excess = np.sum(np.where(seen, y - b, 0.0), axis=1)
     a = np.where(active, np.maximum(excess / np.where(active, scale, 1.0), 0.0), 0.0)
+    if starts is not None:
+        given = np.array([x is not None for x in starts])
+        a = np.where(given & active, np.maximum([x or 0.0 for x in starts], 0.0), a)
     for _ in range(60):
         if not active.any():
             break
@@ -343,11 +390,12 @@ def fit_model(
     log eta) move; the others stay at ``start``'s values."""
     full = start.vector()
     free_idx = np.asarray(free)
+    warm: dict[int, float] = {}  # the amplitudes' searches start where the last one ended
 
     def nll(v: np.ndarray) -> float:
         x = full.copy()
         x[free_idx] = v
-        value = -loglik(x, windows, shifts)
+        value = -loglik(x, windows, shifts, warm)
         return value if np.isfinite(value) else 1e300
 
     best = full[free_idx]

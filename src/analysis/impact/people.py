@@ -59,9 +59,11 @@ class CostModel:
 
 
 def cost(ref: pd.Series | None, day_share: float, model: CostModel) -> dict:
-    """``cost_usd`` and its range for a country (a row of the country table) that lost
-    ``day_share`` of its waking day; missing without GNI or market."""
-    nan = {"cost_usd": np.nan, "cost_usd_low": np.nan, "cost_usd_high": np.nan}
+    """``cost_usd_exposed`` and its range for a country (a row of the country table) whose
+    every user lost ``day_share`` of the waking day; missing without GNI or market."""
+    nan = dict.fromkeys(
+        ["cost_usd_exposed", "cost_usd_exposed_low", "cost_usd_exposed_high"], np.nan
+    )
     if ref is None or pd.isna(ref["gni_per_capita_usd"]) or pd.isna(ref["market"]):
         return nan
     daily = float(ref["gni_per_capita_usd"]) * float(ref["population"]) / 365.25
@@ -70,9 +72,9 @@ def cost(ref: pd.Series | None, day_share: float, model: CostModel) -> dict:
     s_low, s_high = model.service_share_range
     base = daily * day_share
     return {
-        "cost_usd": base * model.internet_share[market] * model.service_share,
-        "cost_usd_low": base * low * s_low,
-        "cost_usd_high": base * high * s_high,
+        "cost_usd_exposed": base * model.internet_share[market] * model.service_share,
+        "cost_usd_exposed_low": base * low * s_low,
+        "cost_usd_exposed_high": base * high * s_high,
     }
 
 

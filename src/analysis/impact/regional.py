@@ -22,7 +22,7 @@ from analysis.impact.people import (
     novelty,
     users_by_region,
 )
-from analysis.impact.sums import WindowSum, expected_during, per, window_sum
+from analysis.impact.sums import WindowSum, excess_between, expected_during, per, window_sum
 from analysis.io import countries_by_iso3
 from analysis.schema import series_kinds, validate_reports
 
@@ -31,17 +31,17 @@ IMPACT_COLUMNS = [
     "region", "kind", "name", "continent", "market", "income_group", "start", "end",
     "duration", "duration_low", "duration_high", "start_low", "start_high", "end_low",
     "end_high", "observed_reports", "expected_reports", "excess_reports", "excess_low",
-    "excess_high", "excess_se", "missing_bins", "imputed_excess", "users", "users_low",
-    "users_high", "penetration", "penetration_source",
+    "excess_high", "excess_se", "excess_se_window", "missing_bins", "imputed_excess", "users",
+    "users_low", "users_high", "penetration", "penetration_source",
     "excess_per_million_users", "excess_per_million_users_low",
     "excess_per_million_users_high", "awake_share", "mean_activity",
     "excess_per_million_awake", "reliance_index", "reliance_index_low", "reliance_index_high",
     "excess_ratio", "excess_ratio_low", "excess_ratio_high", "depth", "depth_low",
     "depth_high", "lost_share_hours", "lost_share_hours_low", "lost_share_hours_high",
-    "affected_users", "awake_users", "user_hours_lost", "user_hours_lost_low",
-    "user_hours_lost_high", "rival_excess", "rival_uplift", "rival_uplift_low",
-    "rival_uplift_high", "cost_usd", "cost_usd_low", "cost_usd_high", "weak_baseline",
-    "missing_reference", "omitted", "level",
+    "awake_users", "user_hours_exposed", "user_hours_exposed_low",
+    "user_hours_exposed_high", "rival_excess", "rival_uplift", "rival_uplift_low",
+    "rival_uplift_high", "cost_usd_exposed", "cost_usd_exposed_low", "cost_usd_exposed_high",
+    "weak_baseline", "missing_reference", "omitted", "level",
 ]  # fmt: skip
 
 #: What each signal kind leaves out of its rows, and why (``omitted``).
@@ -182,14 +182,17 @@ def regional_impact(
     -------
     DataFrame
         One row per region and window, columns :data:`IMPACT_COLUMNS`: counts in reports
-        (in the signal's units for a level or an index); ``users*``, ``affected_users``,
+        (in the signal's units for a level or an index); ``excess_se`` (reports) and the
+        part of it from the window's uncertainty (``excess_se_window``); ``users*`` and
         ``awake_users`` in persons; ``excess_per_million_users`` (reports per million users),
         ``excess_per_million_awake`` (per million users awake), ``reliance_index`` (excess
-        reports per million active user-hours), ``excess_ratio`` (excess over the reports
-        expected in the window), ``depth`` (share of a level lost), ``lost_share_hours``
-        (depth x hours), ``user_hours_lost`` (awake person-hours), ``cost_usd`` (US$, an
-        estimate); ``*_low``/``*_high`` bound intervals at ``level`` (the ``users`` range is
-        a plausible range, not a confidence interval); ``missing_reference`` names the
+        reports per million active user-hours), ``excess_ratio`` (excess, report tail
+        included, over the reports expected during the window), ``depth`` (share of a level
+        lost), ``lost_share_hours`` (depth x hours), ``user_hours_exposed`` (awake
+        person-hours in the window: everyone there, not only those cut off),
+        ``cost_usd_exposed`` (US$, an estimate, if every user there was cut off);
+        ``*_low``/``*_high`` bound intervals at ``level`` (the ``users`` range is a
+        plausible range, not a confidence interval); ``missing_reference`` names the
         reference values that were missing and ``omitted`` the figures the kind leaves out
         ('' when none).
 
@@ -262,13 +265,17 @@ def _checked_outages(outages: pd.DataFrame, service: str | None) -> pd.DataFrame
 def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Context) -> dict:
     """One region's row for window ``o`` (a row of the outages table)."""
     start, end = o.start, o.end
-    bounds = {name: getattr(o, name, default) for name, default in
+    bounds = {name: _given(getattr(o, name, None), default) for name, default in
               (("start_low", start), ("start_high", start), ("end_low", end),
                ("end_high", end), ("duration_low", end - start),
                ("duration_high", end - start))}  # fmt: skip
-    counted_to = end if kind == "level" else end + _tail(o, context.tail)
-    s = window_sum(base, start, counted_to, avoid)
-    se = float(np.sqrt(s.variance))
+    z_window = float(stats.norm.ppf(0.5 + _given(getattr(o, "level", None), context.level) / 2))
+    tail = pd.Timedelta(0) if kind == "level" else _tail(o, context.tail)
+    s = window_sum(base, start, end + tail, avoid)
+    se_window = _window_se(base, bounds, start, end, tail, z_window)
+    se = float(np.hypot(np.sqrt(s.variance), se_window))
+    log_se_duration = _log_se(bounds["duration_low"] / HOUR, (end - start) / HOUR,
+                              bounds["duration_high"] / HOUR, z_window)  # fmt: skip
     during = expected_during(base, start, end)
     zone = region_zone(o.region)
     minutes = minute_midpoints(start, end)
@@ -281,19 +288,71 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
         "observed_reports": s.observed, "expected_reports": s.expected,
         "excess_reports": s.excess, "excess_low": s.excess - context.zq * se,
         "excess_high": s.excess + context.zq * se, "excess_se": se,
+        "excess_se_window": se_window,
         "missing_bins": s.missing, "imputed_excess": s.imputed,
         "awake_share": float(awake_share(minutes, zone).mean()),
         "mean_activity": float(np.mean(activity(minutes, zone) * novelty(o, minutes - start))),
-        **{f"excess_ratio{x}": per(s.excess + k * context.zq * se, during)
-           for x, k in (("", 0), ("_low", -1), ("_high", 1))},
+        **_scaled("excess_ratio", s.excess, se, during, log_se_duration, context.zq),
+        "log_se_duration": log_se_duration,
         **_rival(context.rival_bases.get(o.region), start, context.rival_tail, context.zq),
         "weak_baseline": s.weak, "omitted": OMITTED[kind], "level": context.level,
     }  # fmt: skip
     if kind == "reports":
         return {**row, **_people_figures(row, ref, zone, context)}
+    row.pop("log_se_duration")
     if kind == "level":
         return {**row, **_lost_share(s, se, bounds, context.zq, end - start)}
     return row
+
+
+def _window_se(base: SeriesBaseline, bounds: dict, start: pd.Timestamp, end: pd.Timestamp,
+               tail: pd.Timedelta, zq: float) -> float:  # fmt: skip
+    """Standard error of the excess (reports) from the window's own uncertainty: how far the
+    excess moves as the start and the end each cross their interval (``zq`` standard errors
+    either side), combined as independent (0 for a window given without intervals)."""
+    by_start = excess_between(base, bounds["start_low"], end + tail) - excess_between(
+        base, bounds["start_high"], end + tail
+    )
+    by_end = excess_between(base, start, bounds["end_high"] + tail) - excess_between(
+        base, start, bounds["end_low"] + tail
+    )
+    return float(np.hypot(by_start, by_end)) / (2 * zq)
+
+
+def _given(value: object, default: object) -> object:
+    """``value``, or ``default`` where it is absent or missing."""
+    return default if value is None or pd.isna(value) else value
+
+
+def _log_se(low: float, mid: float, high: float, zq: float) -> np.ndarray:
+    """Standard errors on the log scale, below and above ``mid``, of a quantity whose
+    interval (or plausible range, read as one at the same level) is ``low``..``high``,
+    ``zq`` standard errors either side: a range need not be symmetric about its estimate.
+    Ends are taken as within a factor of 1000 of ``mid``."""
+    if pd.isna(low) or pd.isna(high) or not mid > 0:
+        return np.full(2, np.nan)
+    below, above = mid / max(low, mid / 1000), min(high, mid * 1000) / mid
+    return np.log([below, above]) / zq
+
+
+def _scaled(name: str, value: float, se: float, denominator: float, log_se: np.ndarray,
+            zq: float) -> dict[str, float]:  # fmt: skip
+    """``name``, ``name_low``, ``name_high``: ``value / denominator`` and its interval, with
+    ``se`` (``value``'s standard error) and ``log_se`` (the denominator's below and above
+    it, on the log scale, see :func:`_log_se`) combined as independent by the delta method:
+    on the log scale where the value's own interval is above 0 (a ratio's uncertainty is
+    relative), else on the linear scale. A small denominator makes the figure large, so
+    the high end takes the denominator's spread below it."""
+    mid = per(value, denominator)
+    if not np.isfinite(mid):
+        return {name: mid, f"{name}_low": np.nan, f"{name}_high": np.nan}
+    above, below = log_se  # of the figure: the denominator's other side
+    if value - zq * se > 0:
+        relative = se / value
+        return {name: mid, f"{name}_low": mid * np.exp(-zq * np.hypot(relative, below)),
+                f"{name}_high": mid * np.exp(zq * np.hypot(relative, above))}  # fmt: skip
+    half = zq * np.hypot(se, abs(value) * np.array([below, above])) / denominator
+    return {name: mid, f"{name}_low": mid - half[0], f"{name}_high": mid + half[1]}
 
 
 def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Context) -> dict:
@@ -307,19 +366,20 @@ def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Conte
     millions = n_users / 1e6
     active_hours = millions * row["mean_activity"] * ((end - start) / HOUR)
     hours = awake_hours(start, end, zone)
-    excess = {"": row["excess_reports"], "_low": row["excess_low"],
-              "_high": row["excess_high"]}  # fmt: skip
+    excess, se, zq = row["excess_reports"], row["excess_se"], context.zq
+    log_se_users = _log_se(low, n_users, high, zq)
+    log_se_hours = np.hypot(log_se_users, row.pop("log_se_duration"))
     return {
         "users": n_users, "users_low": low, "users_high": high,
         "penetration": float(u["penetration"]) if u is not None else np.nan,
         "penetration_source": u["penetration_source"] if u is not None else "none",
-        **{f"excess_per_million_users{x}": per(v, millions) for x, v in excess.items()},
-        "excess_per_million_awake": per(excess[""], millions * row["awake_share"]),
-        **{f"reliance_index{x}": per(v, active_hours) for x, v in excess.items()},
-        "affected_users": n_users, "awake_users": n_users * row["awake_share"],
-        "user_hours_lost": n_users * hours,
-        "user_hours_lost_low": low * awake_hours(row["start_high"], row["end_low"], zone),
-        "user_hours_lost_high": high * awake_hours(row["start_low"], row["end_high"], zone),
+        **_scaled("excess_per_million_users", excess, se, millions, log_se_users, zq),
+        "excess_per_million_awake": per(excess, millions * row["awake_share"]),
+        **_scaled("reliance_index", excess, se, active_hours, log_se_hours, zq),
+        "awake_users": n_users * row["awake_share"],
+        "user_hours_exposed": n_users * hours,
+        "user_hours_exposed_low": low * awake_hours(row["start_high"], row["end_low"], zone),
+        "user_hours_exposed_high": high * awake_hours(row["start_low"], row["end_high"], zone),
         **cost(ref, hours / AWAKE_HOURS_PER_DAY, context.cost),
         "missing_reference": missing_reference(region, u, ref),
     }  # fmt: skip

@@ -128,6 +128,27 @@ def _impute(
     return imputed, extra
 
 
+def excess_between(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
+    """Observed minus expected reports over the bins overlapping [lo, hi), missing bins
+    imputed as in :func:`window_sum` (without its variance, which needs the other days).
+
+    Examples
+    --------
+    >>> times = pd.date_range("2017-05-01", periods=8, freq="15min", tz="UTC")
+    >>> base = SeriesBaseline(times, np.array([10.0] * 4 + [30.0] * 4), np.full(8, 10.0),
+    ...                       1e6, pd.Timedelta("15min"), 4, False)
+    >>> excess_between(base, times[3], times[6])
+    40.0
+    """
+    cut = bins(base, lo, hi)
+    y, e = base.observed[cut], base.expected[cut]
+    seen = ~np.isnan(y)
+    imputed = 0.0
+    if (~seen).any() and e[seen].sum() > 0:
+        imputed = _impute(y, e, seen, base.dispersion, 0.0)[0]
+    return float(np.sum(y[seen] - e[seen])) + imputed
+
+
 def expected_during(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
     """Reports normally expected during [lo, hi), bins weighted by their overlap."""
     cut = bins(base, lo, hi)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-MINUTE = pd.Timedelta("1min")
+from analysis.schema import hours_minutes
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,12 @@ class WorldImpact:
     (users: the plausible range). Users, user-hours, excess reports and costs add up the
     regions whose series are problem-report counts; they are NaN when there is none, and
     ``omitted`` then says why ('' when nothing was left out).
+
+    *Exposed* figures count everyone in the regions with an outage, during it: the users
+    there (``users_exposed``, each region once), their awake hours (``user_hours_exposed``)
+    and the cost if all of them were cut off (``cost_usd_exposed``). Reports do not say
+    what share of those users lost the service, so these are the outage's reach, an upper
+    bound on its harm, not an estimate of who was hit.
     """
 
     start: pd.Timestamp
@@ -28,18 +34,18 @@ class WorldImpact:
     duration_high: pd.Timedelta
     regions: int
     continents: tuple[str, ...]
-    affected_users: float
-    affected_users_low: float
-    affected_users_high: float
-    user_hours_lost: float
-    user_hours_lost_low: float
-    user_hours_lost_high: float
+    users_exposed: float
+    users_exposed_low: float
+    users_exposed_high: float
+    user_hours_exposed: float
+    user_hours_exposed_low: float
+    user_hours_exposed_high: float
     excess_reports: float
     excess_low: float
     excess_high: float
-    cost_usd: float
-    cost_usd_low: float
-    cost_usd_high: float
+    cost_usd_exposed: float
+    cost_usd_exposed_low: float
+    cost_usd_exposed_high: float
     missing_reference: tuple[str, ...]
     level: float
     omitted: str = ""
@@ -52,12 +58,13 @@ class WorldImpact:
             "duration": (self.duration, self.duration_low, self.duration_high),
             "regions": (self.regions, None, None),
             "continents": (len(self.continents), None, None),
-            "affected users": (self.affected_users, self.affected_users_low,
-                               self.affected_users_high),
-            "user-hours lost (awake)": (self.user_hours_lost, self.user_hours_lost_low,
-                                        self.user_hours_lost_high),
+            "users in regions with an outage": (self.users_exposed, self.users_exposed_low,
+                                                self.users_exposed_high),
+            "awake user-hours in them": (self.user_hours_exposed, self.user_hours_exposed_low,
+                                         self.user_hours_exposed_high),
             "excess reports": (self.excess_reports, self.excess_low, self.excess_high),
-            "cost (US$, estimate)": (self.cost_usd, self.cost_usd_low, self.cost_usd_high),
+            "cost if all were cut off (US$)": (self.cost_usd_exposed, self.cost_usd_exposed_low,
+                                               self.cost_usd_exposed_high),
         }  # fmt: skip
         return pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "low", "high"])
 
@@ -65,26 +72,24 @@ class WorldImpact:
         def num(x: float) -> str:
             return f"{x / 1e9:.2f} bn" if abs(x) >= 1e9 else f"{x / 1e6:.1f} M"
 
-        def hm(d: pd.Timedelta) -> str:
-            minutes = round(d / MINUTE)
-            return f"{minutes // 60}h{minutes % 60:02d}"
-
         lines = [
-            f"Outage {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M} UTC: {hm(self.duration)} "
-            f"({self.level:.0%} interval {hm(self.duration_low)}-{hm(self.duration_high)})",
+            f"Outage {self.start:%Y-%m-%d %H:%M} to {self.end:%H:%M} UTC: "
+            f"{hours_minutes(self.duration)} ({self.level:.0%} interval "
+            f"{hours_minutes(self.duration_low)}-{hours_minutes(self.duration_high)})",
             f"  regions        {self.regions} on {len(self.continents)} continents "
             f"({', '.join(self.continents)})",
         ]
         if not np.isnan(self.excess_reports):
             lines += [
-                f"  affected users {num(self.affected_users)} (range "
-                f"{num(self.affected_users_low)}-{num(self.affected_users_high)})",
-                f"  user-hours     {num(self.user_hours_lost)} awake hours without the "
-                f"service ({num(self.user_hours_lost_low)}-{num(self.user_hours_lost_high)})",
+                f"  users exposed  {num(self.users_exposed)} in regions with an outage (range "
+                f"{num(self.users_exposed_low)}-{num(self.users_exposed_high)})",
+                f"  user-hours     {num(self.user_hours_exposed)} awake hours in them "
+                f"({num(self.user_hours_exposed_low)}-{num(self.user_hours_exposed_high)})",
                 f"  excess reports {self.excess_reports:,.0f} ({self.excess_low:,.0f}-"
                 f"{self.excess_high:,.0f})",
-                f"  cost estimate  US$ {num(self.cost_usd)} (US$ {num(self.cost_usd_low)}-"
-                f"{num(self.cost_usd_high)}; an estimate, see CostModel)",
+                f"  cost exposed   US$ {num(self.cost_usd_exposed)} (US$ "
+                f"{num(self.cost_usd_exposed_low)}-{num(self.cost_usd_exposed_high)}) if all "
+                "were cut off; see CostModel",
             ]
         if self.omitted:
             lines.append(f"  not estimated  {self.omitted}")
@@ -123,7 +128,7 @@ def summarize_impact(impact: pd.DataFrame, outages: pd.DataFrame | None = None) 
     (``duration_low``..``duration_high``, from the joint variance of start and end); with one
     region, that region's; else from the first start to the last end over the regions, with
     the duration's interval from the regions' earliest ``start_high`` / latest ``end_low`` to
-    their ``start_low`` / ``end_high`` (an envelope). Users, user-hours
+    their ``start_low`` / ``end_high`` (an envelope). Users (each region once), user-hours
     and costs are sums (their ranges: sums of the ends, as if fully correlated); the excess
     interval treats regions as independent. Figures missing for some regions (no users, no
     GNI) count as zero in the sums and the regions are listed in ``missing_reference``.
@@ -155,18 +160,23 @@ def summarize_impact(impact: pd.DataFrame, outages: pd.DataFrame | None = None) 
         omitted = (f"users, user-hours, excess reports and cost of {others}: their series are "
                    "levels or indices, which count no people")  # fmt: skip
 
-    def total(column: str) -> float:
-        return float(counted[column].fillna(0).sum()) if len(counted) else np.nan
+    def total(column: str, frame: pd.DataFrame = counted) -> float:
+        return float(frame[column].fillna(0).sum()) if len(frame) else np.nan
+
+    regions = counted.drop_duplicates("region")  # a region with two windows: its users once
 
     return WorldImpact(
         start=start, end=end, duration=end - start, duration_low=low, duration_high=high,
         regions=int(impact["region"].nunique()),
         continents=tuple(sorted(impact["continent"].dropna().unique())),
-        affected_users=total("affected_users"), affected_users_low=total("users_low"),
-        affected_users_high=total("users_high"), user_hours_lost=total("user_hours_lost"),
-        user_hours_lost_low=total("user_hours_lost_low"),
-        user_hours_lost_high=total("user_hours_lost_high"), excess_reports=excess,
-        excess_low=excess - half, excess_high=excess + half, cost_usd=total("cost_usd"),
-        cost_usd_low=total("cost_usd_low"), cost_usd_high=total("cost_usd_high"),
+        users_exposed=total("users", regions), users_exposed_low=total("users_low", regions),
+        users_exposed_high=total("users_high", regions),
+        user_hours_exposed=total("user_hours_exposed"),
+        user_hours_exposed_low=total("user_hours_exposed_low"),
+        user_hours_exposed_high=total("user_hours_exposed_high"), excess_reports=excess,
+        excess_low=excess - half, excess_high=excess + half,
+        cost_usd_exposed=total("cost_usd_exposed"),
+        cost_usd_exposed_low=total("cost_usd_exposed_low"),
+        cost_usd_exposed_high=total("cost_usd_exposed_high"),
         missing_reference=tuple(sorted(set(incomplete))), level=level, omitted=omitted,
     )  # fmt: skip
