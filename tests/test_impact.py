@@ -299,3 +299,16 @@ def test_a_region_with_two_windows_counts_its_users_once(sim):
     assert (impact["region"] == "BRA").sum() == 2
     assert world.users_exposed == pytest.approx(users.sum())
     assert world.user_hours_exposed == pytest.approx(impact["user_hours_exposed"].sum())
+
+
+def test_excess_ratio_does_not_depend_on_the_tail_counted(sim):
+    """The excess ratio divides the excess of the window and its report tail by the reports
+    expected during the window alone. Dividing by those expected over the tail as well (the
+    same span as the excess) would make it shrink with the tail chosen: the tail's lagged
+    reports belong to the outage, its normal reports do not."""
+    short, long = (regional_impact(sim.reports, sim.truth, tail=t).set_index("region")
+                   for t in ("1h", "3h"))  # fmt: skip
+    assert np.allclose(long["excess_ratio"], short["excess_ratio"], rtol=0.01)
+    same_span = {k: t["excess_reports"] / t["expected_reports"] for k, t in
+                 (("short", short), ("long", long))}  # fmt: skip
+    assert (same_span["long"] < 0.95 * same_span["short"]).all()  # 6-34% smaller here

@@ -18,7 +18,7 @@ from analysis import (
     scenarios,
     simulate,
 )
-from analysis.reliance import SHIFT_COLUMNS
+from analysis.reliance import SHIFT_COLUMNS, measurement_draws
 
 DEVELOPING = ["BRA", "IND", "NGA", "KEN", "IDN", "MEX"]
 DEVELOPED = ["DEU", "USA", "FRA", "JPN", "GBR"]
@@ -190,3 +190,74 @@ def test_the_regression_keeps_penetration_off_both_sides():
     assert result.regression.loc["log_penetration", "coef"] == pytest.approx(0.5, abs=1e-9)
     assert result.regression.loc["log_gni_per_capita", "coef"] == pytest.approx(-0.3, abs=1e-9)
     assert result.regression_response == "log(reliance_index x penetration): per internet user"
+
+
+def _measured(users_source: list[str]) -> pd.DataFrame:
+    """Four regions measured with known spreads: excess 100 +- 10, users 10 M (range 5-40 M,
+    asymmetric about the estimate), at the 90% level."""
+    return pd.DataFrame({
+        "region": ["BRA", "IND", "DEU", "FRA"], "market": ["developing"] * 2 + ["developed"] * 2,
+        "excess_reports": 100.0, "excess_se": 10.0, "users": 10e6, "users_low": 5e6,
+        "users_high": 40e6, "penetration_source": users_source, "level": 0.9,
+        "reliance_index": [3.0, 3.0, 1.0, 1.0],
+    })  # fmt: skip
+
+
+def test_measurement_draws_reach_the_ends_of_each_range_at_their_level():
+    """A per-user figure divided by users at the low end of their range (half the estimate)
+    doubles: the draws must put 5% of their mass beyond it, and 5% beyond a quarter (users
+    at 40 M); the excess alone moves the figure by its own relative error."""
+    table = _measured(["published"] * 4)
+    draws = measurement_draws(table, "reliance_index", 40_000, np.random.default_rng(1))
+    tolerance = 3 * np.sqrt(0.05 * 0.95 / 40_000) + 0.005  # the excess blurs the ends a little
+    assert np.mean(draws[:, 0] > np.log(2)) == pytest.approx(0.05, abs=tolerance)
+    assert np.mean(draws[:, 0] < np.log(0.25)) == pytest.approx(0.05, abs=tolerance)
+    excess_only = measurement_draws(table, "excess_ratio", 40_000, np.random.default_rng(1))
+    assert excess_only.std(axis=0) == pytest.approx(np.full(4, 0.1), rel=0.03)
+
+
+def test_user_bases_from_one_assumption_move_together():
+    """Regions whose penetration rests on one market's assumption share its error (if the
+    55% assumed for developing markets is wrong, it is wrong for all of them); published
+    ones move independently; users given by the caller do not move."""
+    table = _measured(["assumed by market"] * 2 + ["published", "given users"])
+    table["users_low"] = table["users_low"].where(table.index != 3, 10e6)
+    table["users_high"] = table["users_high"].where(table.index != 3, 10e6)
+    draws = measurement_draws(table.assign(excess_se=0.0), "reliance_index", 5000,
+                              np.random.default_rng(2))  # fmt: skip
+    assert np.array_equal(draws[:, 0], draws[:, 1])
+    assert abs(np.corrcoef(draws[:, 0], draws[:, 2])[0, 1]) < 0.05
+    assert (draws[:, 3] == 0).all()
+
+
+def test_market_interval_carries_the_measurement_and_says_so():
+    """The ratio's interval once came from resampling regions alone, as if every region's
+    figure and user base were exact. With the user bases of each market assumed together,
+    it must now be wider than the regions-only interval (kept in the *_sampling columns),
+    and the same without propagation."""
+    rng = np.random.default_rng(3)
+    countries = load_countries()
+    regions = {m: countries.loc[countries["market"] == m, "iso3"].head(n).tolist()
+               for m, n in (("developing", 30), ("developed", 20))}  # fmt: skip
+    truth = {"developing": 2.0, "developed": 1.0}
+    table = pd.DataFrame([{"region": r, "market": m,
+                           "reliance_index": truth[m] * np.exp(rng.normal(0, 0.3))}
+                          for m, rs in regions.items() for r in rs])  # fmt: skip
+    measured = table.assign(excess_reports=100.0, excess_se=5.0, users=1e6, users_low=0.6e6,
+                            users_high=1.4e6, penetration_source="assumed by market",
+                            level=0.9)  # fmt: skip
+    full = compare_markets(measured, n_boot=1000, n_perm=200, seed=4)
+    alone = compare_markets(measured, n_boot=1000, n_perm=200, seed=4,
+                            propagate=False)  # fmt: skip
+    row, bare = full.markets.iloc[0], alone.markets.iloc[0]
+    assert row["ratio"] == bare["ratio"]
+    assert (row["ratio_low_sampling"], row["ratio_high_sampling"]) == pytest.approx(
+        (bare["ratio_low"], bare["ratio_high"]), rel=0.05
+    )
+    # two market-wide user errors, each of log-sd 0.20-0.31 (the range 0.6-1.4 about 1 at
+    # 90%): the 95% interval of the log ratio grows from about 0.35 wide to about 1.4
+    width = np.log(row["ratio_high"] / row["ratio_low"])
+    assert width > 2.5 * np.log(bare["ratio_high"] / bare["ratio_low"])
+    assert full.propagated
+    assert "from the regions alone" in str(full)
+    assert not alone.propagated

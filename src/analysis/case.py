@@ -20,6 +20,7 @@ from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
 from analysis.schema import hours_minutes
 from analysis.simulate import Simulation, simulate
+from analysis.users import is_assumed
 
 __all__ = ["CaseStudy", "load_or_simulate", "whatsapp_2017_case"]
 
@@ -44,6 +45,8 @@ class CaseStudy:
         Developing vs developed on the reliance index.
     naive : MarketComparison
         The same on the naive excess per million users.
+    by_ratio : MarketComparison
+        The same on the excess ratio, which needs no user counts.
     countries : DataFrame
         The country table.
     """
@@ -55,6 +58,7 @@ class CaseStudy:
     world: WorldImpact
     comparison: MarketComparison
     naive: MarketComparison
+    by_ratio: MarketComparison
     countries: pd.DataFrame
 
     def claims(self) -> pd.DataFrame:
@@ -117,6 +121,9 @@ class CaseStudy:
              f"({hours_minutes(w.duration_low)} - {hours_minutes(w.duration_high)})"),
             ("regions with an outage found",
              f"{found} of {sim.reports['region'].nunique()}, on {continents}"),
+            ("user bases assumed by market or messenger (not published)",
+             f"{self.impact.drop_duplicates('region')['penetration_source'].map(is_assumed).sum()}"
+             f" of {found} regions"),
             ("users in regions with an outage", f"{w.users_exposed / 1e9:.2f} billion "
              f"(plausible range {w.users_exposed_low / 1e9:.2f}-"
              f"{w.users_exposed_high / 1e9:.2f} billion)"),
@@ -131,7 +138,8 @@ class CaseStudy:
              f"{w.cost_usd_exposed_high / 1e6:.0f} million)"),
         ]  # fmt: skip
         for name, comparison in (("excess per million users (naive)", self.naive),
-                                 ("reliance index (adjusted)", self.comparison)):  # fmt: skip
+                                 ("reliance index (adjusted)", self.comparison),
+                                 ("excess ratio (no user counts)", self.by_ratio)):  # fmt: skip
             low, high = comparison.ratio_interval
             delta = float(comparison.markets["cliffs_delta"].iloc[0])
             rows.append((f"developing / developed, {name}", f"{comparison.ratio:.2f} "
@@ -188,6 +196,7 @@ def whatsapp_2017_case(
         world=summarize_impact(impact, windows),
         comparison=compare_markets(one, countries, seed=seed),
         naive=compare_markets(one, countries, "excess_per_million_users", seed=seed),
+        by_ratio=compare_markets(one, countries, "excess_ratio", seed=seed),
         countries=countries,
     )
 

@@ -1,30 +1,4 @@
-"""Do developing markets rely on the service more than developed ones? Honest comparisons.
-
-:func:`compare_markets` compares a per-region metric (by default the activity-adjusted
-``reliance_index`` of :func:`~analysis.regional_impact`) between developing and developed
-markets (the IMF's advanced economies, see ``data/reference/SOURCES.md``) and across World
-Bank income groups, with statistics that assume neither normality nor equal group sizes:
-
-* **Hodges-Lehmann shift**: the median of all pairwise differences between the groups (on
-  the log scale by default, so ``exp(shift)`` is the typical *ratio*), with a percentile
-  bootstrap interval (groups resampled separately).
-* **Mann-Whitney U** (scipy) and a **permutation** p-value for the shift (scipy's
-  ``permutation_test``, group labels shuffled), both two-sided.
-* **Cliff's delta**: P(a developing region's value exceeds a developed one's) minus the
-  reverse, from -1 to 1.
-* **Regression** of the (log) metric on log GNI per capita and the log of the service's
-  penetration, by ordinary least squares in ``statsmodels`` with HC3 heteroskedasticity-robust
-  standard errors: statsmodels because it gives a complete, tested inference table (robust
-  standard errors, p-values, intervals) for several predictors, which scipy does not. A
-  metric per service user is taken per internet user (times penetration) first, so that
-  penetration is not on both sides (:func:`regression_response`).
-
-Regions are never dropped silently: those the country table cannot classify, and those whose
-metric is missing (or not positive, on the log scale), are listed in the result.
-
-Time of day confounds the naive comparison (3 May 2017: the Americas were awake, South Asia
-asleep); :func:`compare_metrics` puts the naive and the adjusted metrics side by side.
-"""
+"""Developing against developed markets, and income groups against high income."""
 
 from __future__ import annotations
 
@@ -36,21 +10,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
-from analysis.users import is_assumed
-
-__all__ = [
-    "INDEX_CAVEAT",
-    "PER_USER_METRICS",
-    "MarketComparison",
-    "compare_markets",
-    "compare_metrics",
-    "regression_response",
-]
-
-#: Metrics of :func:`~analysis.regional_impact` that divide by the service's users.
-PER_USER_METRICS = frozenset({
-    "excess_per_million_users", "excess_per_million_awake", "reliance_index",
-})  # fmt: skip
+from analysis.reliance.measurement import PER_USER_METRICS, measurement_draws
+from analysis.reliance.regression import fit_regression, outside_regression, regression_response
 
 #: What a comparison of relative indices (``kind`` ``index``: Google Trends) must say.
 INDEX_CAVEAT = (
@@ -61,7 +22,8 @@ INDEX_CAVEAT = (
 
 SHIFT_COLUMNS = [
     "group", "reference", "n", "n_reference", "median", "median_reference", "shift",
-    "shift_low", "shift_high", "ratio", "ratio_low", "ratio_high", "mannwhitney_u",
+    "shift_low", "shift_high", "ratio", "ratio_low", "ratio_high", "shift_low_sampling",
+    "shift_high_sampling", "ratio_low_sampling", "ratio_high_sampling", "mannwhitney_u",
     "mannwhitney_p", "permutation_p", "cliffs_delta",
 ]  # fmt: skip
 
@@ -73,9 +35,12 @@ def _hodges_lehmann(x: np.ndarray, y: np.ndarray) -> float:
 def _shift(
     x: np.ndarray, y: np.ndarray, *, log: bool, level: float, n_boot: int, n_perm: int,
     rng: np.random.Generator, group: str, reference: str,
+    noise: tuple[np.ndarray, np.ndarray],
 ) -> dict:  # fmt: skip
     """Every statistic of one group ``x`` against a reference ``y`` (values on the analysis
-    scale: logs when ``log``)."""
+    scale: logs when ``log``). ``noise``: measurement draws (``n_boot`` x values, log scale)
+    added to each bootstrap replicate (:func:`measurement_draws`); the ``*_sampling``
+    interval leaves them out."""
     row = dict.fromkeys(SHIFT_COLUMNS, np.nan)
     row.update(group=group, reference=reference, n=len(x), n_reference=len(y))
     back = np.exp if log else (lambda v: v)
@@ -86,11 +51,16 @@ def _shift(
     if len(x) < 2 or len(y) < 2:
         return row
     shift = _hodges_lehmann(x, y)
-    boots = np.array([
-        _hodges_lehmann(rng.choice(x, len(x)), rng.choice(y, len(y))) for _ in range(n_boot)
-    ])  # fmt: skip
+    nx, ny = noise
+    both = np.zeros((n_boot, 2))
+    for b in range(n_boot):
+        i, j = rng.choice(len(x), len(x)), rng.choice(len(y), len(y))
+        both[b] = (
+            _hodges_lehmann(x[i], y[j]),
+            _hodges_lehmann(_moved(x[i], nx[b, i], log), _moved(y[j], ny[b, j], log)),
+        )
     tail = (1 - level) / 2
-    low, high = np.quantile(boots, [tail, 1 - tail])
+    (low_sampling, low), (high_sampling, high) = np.quantile(both, [tail, 1 - tail], axis=0)
     u = stats.mannwhitneyu(x, y, alternative="two-sided")
     perm = stats.permutation_test(
         (x, y), lambda a, b, axis: np.median(a[..., :, None] - b[..., None, :], axis=(-2, -1)),
@@ -99,13 +69,21 @@ def _shift(
     )  # fmt: skip
     row.update(
         shift=shift, shift_low=float(low), shift_high=float(high),
+        shift_low_sampling=float(low_sampling), shift_high_sampling=float(high_sampling),
         mannwhitney_u=float(u.statistic), mannwhitney_p=float(u.pvalue),
         permutation_p=float(perm.pvalue),
         cliffs_delta=float(2 * u.statistic / (len(x) * len(y)) - 1),
     )  # fmt: skip
     if log:
-        row.update(ratio=np.exp(shift), ratio_low=np.exp(low), ratio_high=np.exp(high))
+        row.update(ratio=np.exp(shift), ratio_low=np.exp(low), ratio_high=np.exp(high),
+                   ratio_low_sampling=np.exp(low_sampling),
+                   ratio_high_sampling=np.exp(high_sampling))  # fmt: skip
     return row
+
+
+def _moved(values: np.ndarray, noise: np.ndarray, log: bool) -> np.ndarray:
+    """``values`` moved by log-scale ``noise``: added to logs, multiplied into a metric."""
+    return values + noise if log else values * np.exp(noise)
 
 
 @dataclass(frozen=True)
@@ -146,6 +124,9 @@ class MarketComparison:
     regression_response : str
         What the regression explains (:func:`regression_response`: a metric per service
         user is taken per internet user, so that penetration is not on both sides).
+    propagated : bool
+        Whether the intervals carry each region's measurement uncertainty
+        (:func:`measurement_draws`) as well as the resampling of regions.
     """
 
     metric: str
@@ -162,6 +143,7 @@ class MarketComparison:
     excluded: pd.DataFrame
     caveats: tuple[str, ...] = ()
     regression_response: str = ""
+    propagated: bool = False
 
     @property
     def ratio(self) -> float:
@@ -205,6 +187,15 @@ class MarketComparison:
         lines = [
             f"{self.metric} by market ({scale}; Hodges-Lehmann shift, bootstrap interval)",
             shown.to_string(index=False),
+        ]
+        if self.propagated:
+            row = self.markets.iloc[0]
+            lines.append(
+                f"The intervals carry each region's excess, window and user base as well as "
+                f"which regions were sampled; from the regions alone, developing vs developed: "
+                f"{row[f'{effect}_low_sampling']:.3g}-{row[f'{effect}_high_sampling']:.3g}"
+            )
+        lines += [
             "",
             f"OLS of {self.regression_response} with HC3 standard errors (statsmodels), "
             f"n = {self.regression_n}, R2 = {self.regression_r2:.2f} "
@@ -233,68 +224,6 @@ class MarketComparison:
         )
 
 
-def _outside_regression(used: pd.DataFrame) -> pd.DataFrame:
-    """Regions compared between markets that the regression cannot take, and why."""
-    rows = [
-        {"region": r.region, "reason": f"regression only: no {column}"}
-        for r in used.itertuples()
-        for column in ("gni_per_capita_usd", "penetration")
-        if pd.isna(getattr(r, column))
-    ]
-    return pd.DataFrame(rows, columns=["region", "reason"]).drop_duplicates("region")
-
-
-def _regression(
-    frame: pd.DataFrame, *, per_user: bool, log: bool
-) -> tuple[pd.DataFrame, int, float, int]:
-    """OLS (HC3) of the response on log GNI per capita and log penetration (see
-    :func:`regression_response`); ``frame``'s values are on the comparison's scale."""
-    import statsmodels.api as sm
-
-    data = frame.dropna(subset=["value", "gni_per_capita_usd", "penetration"])
-    data = data[data["penetration"] > 0]
-    columns = ["coef", "se", "low", "high", "p"]
-    terms = ["const", "log_gni_per_capita", "log_penetration"]
-    if len(data) < 5:
-        return pd.DataFrame(np.nan, index=terms, columns=columns), len(data), np.nan, 0
-    penetration = data["penetration"].astype(float)
-    y = data["value"].astype(float)
-    if per_user:  # per internet user: penetration off the left-hand side
-        y = y + np.log(penetration) if log else y * penetration
-    x = pd.DataFrame({
-        "log_gni_per_capita": np.log(data["gni_per_capita_usd"].astype(float)),
-        "log_penetration": np.log(penetration),
-    })  # fmt: skip
-    fit = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HC3")
-    ci = fit.conf_int()
-    table = pd.DataFrame({"coef": fit.params, "se": fit.bse, "low": ci[0], "high": ci[1],
-                          "p": fit.pvalues})  # fmt: skip
-    assumed = int(data["penetration_source"].map(is_assumed).sum())
-    return table, len(data), float(fit.rsquared), assumed
-
-
-def regression_response(metric: str, *, log: bool) -> str:
-    """What the regression of :func:`compare_markets` explains for ``metric``.
-
-    A metric per service user (:data:`PER_USER_METRICS`) divides by users = internet users x
-    penetration; regressed on penetration as it is, any error in a penetration (most are
-    assumed) would show as a slope of -1 built into the ratio. So the regression explains
-    the metric times penetration, per internet user: its log-penetration coefficient ``b``
-    says how the excess per internet user grows with penetration, and the per-user metric's
-    elasticity is ``b - 1``.
-
-    Examples
-    --------
-    >>> regression_response("reliance_index", log=True)
-    'log(reliance_index x penetration): per internet user'
-    >>> regression_response("excess_ratio", log=True)
-    'log(excess_ratio)'
-    """
-    inner = f"{metric} x penetration" if metric in PER_USER_METRICS else metric
-    text = f"log({inner})" if log else inner
-    return f"{text}: per internet user" if metric in PER_USER_METRICS else text
-
-
 def compare_markets(
     impact: pd.DataFrame,
     countries: pd.DataFrame | None = None,
@@ -305,6 +234,7 @@ def compare_markets(
     n_boot: int = 2000,
     n_perm: int = 2000,
     seed: int | np.random.Generator = 0,
+    propagate: bool = True,
 ) -> MarketComparison:
     """Compare a per-region metric between developing and developed markets.
 
@@ -330,6 +260,11 @@ def compare_markets(
         Bootstrap and permutation resamples.
     seed : int or Generator
         Randomness of the bootstrap and permutations.
+    propagate : bool
+        Move each bootstrap replicate's regions by :func:`measurement_draws` too (their
+        excess, window and user base, as far as ``impact`` has the columns), so that the
+        interval holds what each region's figure is measured from as well as which regions
+        were sampled; the ``*_sampling`` columns give the regions-only interval.
 
     Returns
     -------
@@ -390,27 +325,27 @@ def compare_markets(
         reasons[frame["value"] <= 0] = f"{metric} not positive (log scale)"
     excluded = pd.DataFrame({"region": frame["region"][reasons != ""], "reason":
                              reasons[reasons != ""]}).reset_index(drop=True)  # fmt: skip
-    used = frame[(reasons == "") & frame["market"].notna()].copy()
+    keep = ((reasons == "") & frame["market"].notna()).to_numpy()
+    used = frame[keep].copy()
     if log:
         used["value"] = np.log(used["value"])
+    draws = (measurement_draws(impact[keep], metric, n_boot, rng) if propagate
+             else np.zeros((n_boot, len(used))))  # fmt: skip
     common = {"log": log, "level": level, "n_boot": n_boot, "n_perm": n_perm, "rng": rng}
 
-    def values(mask: pd.Series) -> np.ndarray:
-        return used.loc[mask, "value"].to_numpy(float)
+    def compared(group: str, column: str, name: str, reference: str) -> dict:
+        x, y = (used[column] == group).to_numpy(), (used[column] == reference).to_numpy()
+        return _shift(used["value"].to_numpy(float)[x], used["value"].to_numpy(float)[y],
+                      group=name, reference=reference, noise=(draws[:, x], draws[:, y]),
+                      **common)  # fmt: skip
 
-    markets = pd.DataFrame([_shift(values(used["market"] == "developing"),
-                                   values(used["market"] == "developed"),
-                                   group="developing", reference="developed", **common)],
+    markets = pd.DataFrame([compared("developing", "market", "developing", "developed")],
                            columns=SHIFT_COLUMNS)  # fmt: skip
-    high = values(used["income_group"] == INCOME_GROUPS[-1])
-    income = pd.DataFrame([
-        _shift(values(used["income_group"] == g), high, group=g, reference=INCOME_GROUPS[-1],
-               **common)
-        for g in INCOME_GROUPS[:-1]
-    ], columns=SHIFT_COLUMNS)  # fmt: skip
+    income = pd.DataFrame([compared(g, "income_group", g, INCOME_GROUPS[-1])
+                           for g in INCOME_GROUPS[:-1]], columns=SHIFT_COLUMNS)  # fmt: skip
     per_user = metric in PER_USER_METRICS
-    regression, n, r2, assumed = _regression(used, per_user=per_user, log=log)
-    excluded = pd.concat([excluded, _outside_regression(used)], ignore_index=True)
+    regression, n, r2, assumed = fit_regression(used, per_user=per_user, log=log)
+    excluded = pd.concat([excluded, outside_regression(used)], ignore_index=True)
     shown = used.assign(value=np.exp(used["value"]) if log else used["value"])
     return MarketComparison(
         metric=metric, log=log, level=level, markets=markets, income_groups=income,
@@ -420,7 +355,7 @@ def compare_markets(
         ),
         unclassified=unclassified, excluded=excluded,
         caveats=(INDEX_CAVEAT,) if "index" in set(kinds) else (),
-        regression_response=regression_response(metric, log=log),
+        regression_response=regression_response(metric, log=log), propagated=propagate,
     )  # fmt: skip
 
 
@@ -450,3 +385,67 @@ def compare_metrics(
         result = compare_markets(impact, countries, metric, **options)  # type: ignore[arg-type]
         rows.append(result.markets.iloc[0].rename(metric))
     return pd.DataFrame(rows)
+
+
+def user_base_sensitivity(
+    impact: pd.DataFrame,
+    countries: pd.DataFrame | None = None,
+    metric: str = "reliance_index",
+    *,
+    factors: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0),
+) -> pd.DataFrame:
+    """How the developing / developed ratio of a per-user metric moves as the assumed user
+    bases move.
+
+    Every region whose penetration is an assumption (``penetration_source`` starting
+    'assumed') has its users multiplied by a factor, one for each market (so its per-user
+    figure is divided by it); published and given user bases stay. Each cell is the
+    Hodges-Lehmann ratio (the point estimate of :func:`compare_markets`) under those factors.
+
+    Parameters
+    ----------
+    impact : DataFrame
+        One row per region with ``region``, ``metric`` and ``penetration_source`` (as
+        :func:`~analysis.impact.one_per_region` of :func:`~analysis.regional_impact` gives).
+    countries : DataFrame, optional
+        The country table giving each region's ``market``.
+    metric : str
+        A metric per user (:data:`PER_USER_METRICS`).
+    factors : sequence of float
+        Factors on the assumed users, the same for both markets.
+
+    Returns
+    -------
+    DataFrame
+        Rows: the factor on developing markets' assumed users; columns: on developed
+        markets'.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"region": ["BRA", "IND", "DEU", "FRA"],
+    ...                       "reliance_index": [3.0, 3.0, 1.0, 1.0],
+    ...                       "penetration_source": ["assumed by market"] * 4})
+    >>> user_base_sensitivity(table, factors=(1.0, 2.0)).round(2).to_numpy().tolist()
+    [[3.0, 6.0], [1.5, 3.0]]
+    """
+    from analysis.io import countries_by_iso3
+
+    if metric not in PER_USER_METRICS:
+        raise ValueError(f"{metric!r} is not per user (one of {sorted(PER_USER_METRICS)})")
+    market = countries_by_iso3(countries)["market"].reindex(impact["region"]).to_numpy()
+    value = pd.to_numeric(impact[metric], errors="coerce").to_numpy(float)
+    assumed = impact["penetration_source"].astype(str).str.startswith("assumed").to_numpy()
+    ok = np.isfinite(value) & (value > 0)
+    logs = np.log(np.where(ok, value, 1.0))
+
+    def ratio(f_dev: float, f_ref: float) -> float:
+        return float(np.exp(_hodges_lehmann(
+            (logs - np.log(f_dev) * assumed)[ok & (market == "developing")],
+            (logs - np.log(f_ref) * assumed)[ok & (market == "developed")],
+        )))  # fmt: skip
+
+    return pd.DataFrame(
+        [[ratio(f_dev, f_ref) for f_ref in factors] for f_dev in factors],
+        index=pd.Index(factors, name="developing users x"),
+        columns=pd.Index(factors, name="developed users x"),
+    )
