@@ -75,3 +75,23 @@ def test_bad_arguments():
     with pytest.raises(ReportDataError, match="bins of 7 h do not divide a day"):
         expected_reports(odd)
     assert np.isfinite(expected_reports(sim.reports)["expected"]).all()
+
+
+def test_a_day_whose_level_is_clipped_says_so():
+    """The day's level was clipped to 0.2-5 without a word: a collection running at a tenth
+    of its volume for a whole day got an expected count twice what it had, and nothing said
+    why. The clipped rows are now flagged; the other days are not."""
+    from analysis import scenarios, simulate
+    from analysis.baseline import expected_reports
+
+    sim = simulate(scenarios.quiet(days=7, freq="15min", regions=("DEU",)), 2)
+    reports = sim.reports
+    local = reports["time"].dt.tz_convert("Europe/Berlin").dt.date  # levels are per local day
+    day = local == sorted(local.unique())[3]
+    low = reports.assign(reports=reports["reports"].where(~day, reports["reports"] // 10))
+    base = expected_reports(low)
+    assert base.loc[day.to_numpy(), "level_clipped"].all()
+    assert not base.loc[~day.to_numpy(), "level_clipped"].any()
+    ratio = base.loc[day.to_numpy(), "expected"].sum() / base.loc[day.to_numpy(), "reports"].sum()
+    assert ratio > 1.5  # the clip holds the level at 0.2: about twice the tenth
+    assert not expected_reports(reports)["level_clipped"].any()

@@ -110,7 +110,7 @@ def expected_reports(reports: Any, **options: object) -> pd.DataFrame:
     Returns the pandas function's frame (rows sorted by service, region and time).
     """
     keys = ["service", "region"] if "service" in reports.columns else ["region"]
-    columns = [*reports.columns, "expected", "lower", "upper", "history_days", "weak_baseline"]
+    columns = [*reports.columns, *baseline.EXPECTED_COLUMNS]
     out = _per_group(reports, keys, lambda g: baseline.expected_reports(g, **options), columns)
     return out.sort_values([*keys, "time"], ignore_index=True)
 
