@@ -12,7 +12,7 @@ country x 14 days at 1-minute bins.
 Those runs share the impact step's assumptions: the users are passed in as simulated. The
 misspecified runs (``--misspecified N`` seeds per contrast, from seed 80,000) do not. Each
 draws the simulation's true user bases from the plausible ranges the impact step states
-(``analysis.reliance.measurement_draws``: the countries whose penetration is assumed by one
+(``analysis.reliance.draw_penetrations``: the countries whose penetration is assumed by one
 rule move together), simulates, estimates the windows, and lets ``regional_impact`` take the
 users from the country table as a user would. Printed per metric: rejections of "no
 difference" at 5% by the permutation test (regions only) and by the 95% interval excluding
@@ -40,9 +40,7 @@ from analysis import (
     simulate,
 )
 from analysis.impact import one_per_region
-from analysis.io import load_countries
-from analysis.reliance import measurement_draws
-from analysis.users import service_users
+from analysis.reliance import draw_penetrations
 
 METRICS = ["excess_per_million_users", "excess_per_million_awake", "reliance_index",
            "excess_ratio"]  # fmt: skip
@@ -62,21 +60,10 @@ def one(reliance: float, seed: int, estimated: bool) -> pd.DataFrame:
 MISSPECIFIED_SEED = 80_000
 
 
-def true_penetrations(regions: tuple[str, ...], rng: np.random.Generator) -> dict[str, float]:
-    """Penetrations drawn from the plausible ranges that the impact step states, as the
-    comparison's measurement draws read them (one draw per assumption shared by its
-    countries), capped at 1."""
-    users = service_users(regions, load_countries()).reset_index()
-    users["level"] = 0.9
-    move = -measurement_draws(users, "excess_per_million_users", 1, rng)[0]
-    return dict(zip(users["region"], np.minimum(users["penetration"] * np.exp(move), 1.0),
-                    strict=True))  # fmt: skip
-
-
 def misspecified(reliance: float, seed: int) -> pd.DataFrame:
     """One run whose true user bases differ from the assumed ones, windows estimated."""
     scenario = scenarios.market_contrast(reliance)
-    penetration = true_penetrations(scenario.regions, np.random.default_rng(seed))
+    penetration = draw_penetrations(scenario.regions, np.random.default_rng(seed))
     sim = simulate(scenario.replace(penetration=penetration), seed)
     impact = regional_impact(sim.reports, estimate_outages(sim.reports))
     table = compare_metrics(one_per_region(impact), METRICS, n_boot=500, n_perm=1000,

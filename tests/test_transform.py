@@ -47,7 +47,9 @@ def report_frames(draw, max_value: int = 2**40) -> pd.DataFrame:
     return validate_reports(frame)
 
 
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)  # same examples in every run
 
 
 @PROPERTY
@@ -94,7 +96,8 @@ def test_resampling_conserves_reports(frame, factor):
         return
     assert coarse["reports"].sum() == frame["reports"].sum()
     assert (coarse["time"].dt.floor(freq) == coarse["time"]).all()
-    validate_reports(coarse)
+    # coarse bins need not be adjacent (00:00, 00:06, 00:10 at 2 min): the width is given
+    validate_reports(coarse, freq=freq)
 
 
 @PROPERTY

@@ -44,7 +44,12 @@ from analysis.reliance.markets import (
     compare_metrics,
     user_base_sensitivity,
 )
-from analysis.reliance.measurement import DURATION_METRICS, PER_USER_METRICS, measurement_draws
+from analysis.reliance.measurement import (
+    DURATION_METRICS,
+    PER_USER_METRICS,
+    draw_penetrations,
+    measurement_draws,
+)
 from analysis.reliance.regression import regression_response
 
 __all__ = [
@@ -55,6 +60,7 @@ __all__ = [
     "MarketComparison",
     "compare_markets",
     "compare_metrics",
+    "draw_penetrations",
     "measurement_draws",
     "regression_response",
     "user_base_sensitivity",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -88,3 +90,31 @@ def _shared_assumption(impact: pd.DataFrame) -> pd.Series:
     market = impact["market"].astype(str) if "market" in impact.columns else ""
     shared = source.where(source != "assumed by market", source + ": " + market)
     return shared.where(source.str.startswith("assumed"), region)
+
+
+def draw_penetrations(
+    regions: Sequence[str], rng: np.random.Generator, countries: pd.DataFrame | None = None
+) -> dict[str, float]:
+    """Penetrations as they could truly be, drawn from the plausible ranges the impact step
+    states (for validation: simulate with them, analyse with the table's).
+
+    One draw of :func:`measurement_draws`' user-base part: countries whose penetration rests
+    on one assumption move together, published ones apart; capped at 1.
+
+    Examples
+    --------
+    >>> drawn = draw_penetrations(["EGY", "PAK", "BRA"], np.random.default_rng(0))
+    >>> bool(drawn["EGY"] == drawn["PAK"])  # both 55% assumed by market: one draw
+    True
+    >>> float(round(drawn["BRA"], 2))  # published 91%, drawn on its own
+    0.89
+    """
+    from analysis.io import load_countries
+    from analysis.users import service_users
+
+    table = load_countries() if countries is None else countries
+    users = service_users(list(regions), table).reset_index()
+    users["level"] = 0.9
+    move = -measurement_draws(users, "excess_per_million_users", 1, rng)[0]
+    drawn = np.minimum(users["penetration"].to_numpy(float) * np.exp(move), 1.0)
+    return dict(zip(users["region"], drawn, strict=True))
