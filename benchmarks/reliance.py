@@ -13,8 +13,10 @@ Those runs share the impact step's assumptions: the users are passed in as simul
 misspecified runs (``--misspecified N`` seeds per contrast, from seed 80,000) do not. Each
 draws the simulation's true user bases from the plausible ranges the impact step states
 (``analysis.reliance.draw_penetrations``: the countries whose penetration is assumed by one
-rule move together), simulates, estimates the windows, and lets ``regional_impact`` take the
-users from the country table as a user would. Printed per metric: rejections of "no
+rule move together), and per region a reporting propensity (log-normal, sd 0.3) and a
+shift of the users' day against the activity profile (uniform, +-1.5 h), which the impact
+step does not model at all; simulates, estimates the windows, and lets ``regional_impact``
+take the users from the country table as a user would. Printed per metric: rejections of "no
 difference" at 5% by the permutation test (regions only) and by the 95% interval excluding
 1 (which carries each region's excess, window and user base), and how often the interval
 holds the true ratio.
@@ -60,11 +62,25 @@ def one(reliance: float, seed: int, estimated: bool) -> pd.DataFrame:
 MISSPECIFIED_SEED = 80_000
 
 
+#: Spread, by region and independent, of what the impact step does not model at all: the
+#: share of users who report to the tracker (log-normal, sd 0.3 on the log scale) and how
+#: much later their day runs than the activity profile (uniform, hours).
+PROPENSITY_SD, SHIFT_HOURS = 0.3, 1.5
+
+
 def misspecified(reliance: float, seed: int) -> pd.DataFrame:
-    """One run whose true user bases differ from the assumed ones, windows estimated."""
+    """One run whose true user bases, reporting propensities and activity curves differ
+    from the assumed ones, windows estimated."""
     scenario = scenarios.market_contrast(reliance)
-    penetration = draw_penetrations(scenario.regions, np.random.default_rng(seed))
-    sim = simulate(scenario.replace(penetration=penetration), seed)
+    rng = np.random.default_rng(seed)
+    regions = scenario.regions
+    sim = simulate(scenario.replace(
+        penetration=draw_penetrations(regions, rng),
+        propensity=dict(zip(regions, np.exp(rng.normal(0, PROPENSITY_SD, len(regions))),
+                            strict=True)),
+        activity_shift=dict(zip(regions, rng.uniform(-SHIFT_HOURS, SHIFT_HOURS, len(regions)),
+                                strict=True)),
+    ), seed)  # fmt: skip
     impact = regional_impact(sim.reports, estimate_outages(sim.reports))
     table = compare_metrics(one_per_region(impact), METRICS, n_boot=500, n_perm=1000,
                             seed=seed)  # fmt: skip

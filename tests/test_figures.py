@@ -80,3 +80,29 @@ def test_figures_of_simulated_data_say_so_inside_the_image(built, small_case):
         assert (simulated in html) == (spec.data != "data/reference/events.csv"), spec.name
         said = f"follows the simulator's assumed reliance ({assumed})" in html
         assert said == spec.name.startswith(("markets_", "reliance_vs_income")), spec.name
+
+
+def test_market_figure_gives_both_intervals_and_says_which_is_which():
+    """The markets figure once headlined a permutation p of 0.001 beside an interval that now
+    includes 1: the regions-only statistics must be labelled as such, and both intervals
+    shown with the comparison's own numbers."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import compare_markets, load_countries, plots
+
+    countries = load_countries()
+    rng = np.random.default_rng(0)
+    rows = [{"region": r, "reliance_index": (2.0 if m == "developing" else 1.0)
+             * np.exp(rng.normal(0, 0.2)), "excess_reports": 100.0, "excess_se": 5.0,
+             "users": 1e6, "users_low": 0.6e6, "users_high": 1.4e6,
+             "penetration_source": "assumed by market", "market": m, "level": 0.9}
+            for m in ("developing", "developed")
+            for r in countries.loc[countries["market"] == m, "iso3"].head(12)]  # fmt: skip
+    result = compare_markets(pd.DataFrame(rows), n_boot=300, n_perm=300)
+    row = result.markets.iloc[0]
+    (note,) = plots.market_comparison(result).layout.annotations
+    assert f"interval {row['ratio_low']:.2f}-{row['ratio_high']:.2f}" in note.text
+    sampling = f"{row['ratio_low_sampling']:.2f}-{row['ratio_high_sampling']:.2f}"
+    assert f"from the regions alone {sampling}" in note.text
+    assert f"regions alone: permutation p = {row['permutation_p']:.2g}" in note.text

@@ -245,3 +245,36 @@ def test_cli_simulate_writes_files(tmp_path, capsys):
     assert (out / "truth.csv").read_text().count("\n") == len(expected.truth) + 1
     assert main([*args[:-1], "--regions", "BRA,XXX"]) == 1
     assert "XXX" in capsys.readouterr().err
+
+
+def test_propensity_and_activity_shift_are_what_the_impact_step_cannot_see():
+    """A region whose users report twice as readily doubles its background and its outage
+    reports: the excess per user doubles (read as reliance), the excess ratio does not move.
+    A day that runs two hours later moves the evening peak of the reports two hours on."""
+    from analysis import regional_impact
+
+    base = scenarios.whatsapp_2017(days_before=3, freq="15min", regions=("BRA", "DEU"))
+    plain = simulate(base, 3)
+    eager = simulate(base.replace(propensity={"BRA": 2.0}), 3)
+    assert eager.inputs.loc["BRA", "background_per_min"] == pytest.approx(
+        2 * plain.inputs.loc["BRA", "background_per_min"]
+    )
+    rows = {name: regional_impact(sim.reports, sim.truth).set_index("region").loc["BRA"]
+            for name, sim in (("plain", plain), ("eager", eager))}  # fmt: skip
+    per_user = rows["eager"]["excess_per_million_users"] / rows["plain"]["excess_per_million_users"]
+    assert per_user == pytest.approx(2.0, rel=0.05)
+    assert rows["eager"]["excess_ratio"] == pytest.approx(rows["plain"]["excess_ratio"], rel=0.05)
+    late = simulate(base.replace(activity_shift={"DEU": 2.0}), 3)
+
+    def by_hour(sim) -> np.ndarray:
+        deu = sim.reports[(sim.reports["region"] == "DEU") & (sim.reports["service"] == "whatsapp")]
+        deu = deu[deu["time"] < pd.Timestamp("2017-05-03", tz="UTC")]  # before the outage
+        hours = deu["time"].dt.tz_convert("Europe/Berlin").dt.hour
+        return deu.groupby(hours)["reports"].sum().reindex(range(24)).to_numpy(float)
+
+    plain_day, late_day = by_hour(plain), by_hour(late)
+    lags = [np.corrcoef(np.roll(plain_day, k), late_day)[0, 1] for k in range(24)]
+    assert int(np.argmax(lags)) == 2
+
+    with pytest.raises(ValueError, match="activity_shift values must be in"):
+        base.replace(activity_shift={"DEU": 13.0})

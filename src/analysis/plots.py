@@ -476,18 +476,23 @@ def market_comparison(result: MarketComparison) -> go.Figure:
                              line={"color": MARKET_COLOURS[market]},
                              hovertemplate="%{text}: %{y:.3g}<extra></extra>"))  # fmt: skip
     row = result.markets.iloc[0]
+    name, spec, sign = ("ratio", ".2f", "/") if result.log else ("shift", ".3g", "-")
+    effect = (f"developing {sign} developed = {row[name]:{spec}} ({result.level:.0%} interval "
+              f"{row[f'{name}_low']:{spec}}-{row[f'{name}_high']:{spec}}")  # fmt: skip
+    if result.propagated:  # the interval carries the measurement; the rest are regions only
+        effect += (
+            f" with each region's excess, window and user base; from the regions alone "
+            f"{row[f'{name}_low_sampling']:{spec}}-{row[f'{name}_high_sampling']:{spec}}"
+        )
     if result.log:
-        effect = (f"developing / developed = {row['ratio']:.2f} ({result.level:.0%} interval "
-                  f"{row['ratio_low']:.2f}-{row['ratio_high']:.2f})")  # fmt: skip
         fig.update_yaxes(type="log")
-    else:
-        effect = (f"shift = {row['shift']:.3g} ({result.level:.0%} interval "
-                  f"{row['shift_low']:.3g}-{row['shift_high']:.3g})")  # fmt: skip
-    fig.add_annotation(text=f"{effect}; permutation p = {row['permutation_p']:.2g}; "
-                       f"Cliff's delta = {row['cliffs_delta']:+.2f}", xref="paper",
-                       yref="paper", x=0, y=1.06, showarrow=False, xanchor="left")  # fmt: skip
+    fig.add_annotation(text=f"{effect})<br>regions alone: permutation p = "
+                       f"{row['permutation_p']:.2g}; Cliff's delta = {row['cliffs_delta']:+.2f}",
+                       xref="paper", yref="paper", x=0, y=1.01, yanchor="bottom",
+                       showarrow=False, xanchor="left", align="left")  # fmt: skip
     fig.update_layout(title=f"{_label(result.metric).capitalize()} by market", showlegend=False,
-                      yaxis_title=_label(result.metric), height=520, **_LAYOUT)  # fmt: skip
+                      yaxis_title=_label(result.metric), height=540, margin={"t": 135},
+                      **_LAYOUT)  # fmt: skip
     return fig
 
 

@@ -321,6 +321,14 @@ class Scenario:
         Reliance per region (default :data:`DEFAULT_RELIANCE` by market).
     reliance_by_market : mapping of str to float
         Reliance per market class, for regions without an entry in ``reliance``.
+    propensity : mapping of str to float
+        Per region, how many of its users report to the tracker at all, relative to the
+        rest (default 1): multiplies its background and outage reports alike. The impact
+        step cannot see it (per-user figures read it as reliance; the excess ratio cancels
+        it); for validation.
+    activity_shift : mapping of str to float
+        Per region, hours by which its users' day runs later than
+        :func:`~analysis.activity.activity` assumes (negative: earlier); for validation.
     reporting, noise, collection : Reporting, Noise, Collection
         The reporting, noise and data-loss models.
     rival : Rival, optional
@@ -339,6 +347,8 @@ class Scenario:
     users: Mapping[str, float] = field(default_factory=dict)
     reliance: Mapping[str, float] = field(default_factory=dict)
     reliance_by_market: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RELIANCE))
+    propensity: Mapping[str, float] = field(default_factory=dict)
+    activity_shift: Mapping[str, float] = field(default_factory=dict)
     reporting: Reporting = field(default_factory=Reporting)
     noise: Noise = field(default_factory=Noise)
     collection: Collection = field(default_factory=Collection)
@@ -365,7 +375,8 @@ class Scenario:
         named: set[str] = set(self.regions or ())
         for outage in self.outages:
             named |= set(outage.regions or ()) | set(outage.end_offsets)
-        for mapping in (self.penetration, self.users, self.reliance):
+        for mapping in (self.penetration, self.users, self.reliance, self.propensity,
+                        self.activity_shift):  # fmt: skip
             named |= set(mapping)
         unknown = sorted(named - iso3_codes())
         if unknown:
@@ -375,6 +386,8 @@ class Scenario:
             ("users", self.users, 0, np.inf),
             ("reliance", self.reliance, 0, np.inf),
             ("reliance_by_market", self.reliance_by_market, 0, np.inf),
+            ("propensity", self.propensity, 0, np.inf),
+            ("activity_shift", self.activity_shift, -12, 12),
         ):
             bad = {k: v for k, v in mapping.items() if not low <= v <= high}
             if bad:
@@ -439,8 +452,9 @@ def region_inputs(scenario: Scenario, countries: pd.DataFrame | None = None) -> 
     -------
     DataFrame
         Indexed by ``region``: ``name, continent, market, income_group, timezone, population,
-        internet_users, penetration, penetration_source, users, reliance`` and
-        ``background_per_min`` (expected background reports per minute at average activity).
+        internet_users, penetration, penetration_source, users, reliance, propensity,
+        activity_shift_h`` and ``background_per_min`` (expected background reports per
+        minute at average activity).
 
     Raises
     ------
@@ -455,7 +469,14 @@ def region_inputs(scenario: Scenario, countries: pd.DataFrame | None = None) -> 
     by_market = out["market"].map(dict(scenario.reliance_by_market)).astype("float64")
     out["reliance"] = reliance.fillna(by_market).fillna(1.0)
     out["timezone"] = out["timezone"].fillna("UTC")
-    out["background_per_min"] = out["users"] / 1e6 * scenario.reporting.background_rate
+    out["propensity"] = pd.Series(scenario.propensity, dtype="float64").reindex(out.index)
+    out["propensity"] = out["propensity"].fillna(1.0)
+    out["activity_shift_h"] = (
+        pd.Series(scenario.activity_shift, dtype="float64").reindex(out.index).fillna(0.0)
+    )
+    out["background_per_min"] = (
+        out["users"] / 1e6 * scenario.reporting.background_rate * out["propensity"]
+    )
     return out
 
 
@@ -592,7 +613,7 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     for row, region in enumerate(iterator):
         rng = _region_rng(seed, region)
         info = inputs.loc[region]
-        act = activity(minutes, info["timezone"])
+        act = activity(minutes - pd.Timedelta(hours=info["activity_shift_h"]), info["timezone"])
         drift = np.exp(
             rng.normal(0, noise.daily_sd, size=day_index[-1] + 1)[day_index]
             + rng.normal(0, noise.trend_sd) * weeks
@@ -618,7 +639,7 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
             hit[a:b] += severity * info["reliance"] * engaged[a:b] * novelty
         excess = _convolve(hit * rep.outage_rate, kernel, n)
         counts[scenario.service][row] = _sample(
-            background + excess, per_bin, n_bins, noise.dispersion, rng
+            (background + excess) * info["propensity"], per_bin, n_bins, noise.dispersion, rng
         )
         if scenario.rival is not None:
             signups = scenario.rival.background_rate * engaged

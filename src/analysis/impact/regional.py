@@ -293,13 +293,11 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
         "awake_share": float(awake_share(minutes, zone).mean()),
         "mean_activity": float(np.mean(activity(minutes, zone) * novelty(o, minutes - start))),
         **_scaled("excess_ratio", s.excess, se, during, log_se_duration, context.zq),
-        "log_se_duration": log_se_duration,
         **_rival(context.rival_bases.get(o.region), start, context.rival_tail, context.zq),
         "weak_baseline": s.weak, "omitted": OMITTED[kind], "level": context.level,
     }  # fmt: skip
     if kind == "reports":
-        return {**row, **_people_figures(row, ref, zone, context)}
-    row.pop("log_se_duration")
+        return {**row, **_people_figures(row, ref, zone, context, log_se_duration)}
     if kind == "level":
         return {**row, **_lost_share(s, se, bounds, context.zq, end - start)}
     return row
@@ -355,8 +353,10 @@ def _scaled(name: str, value: float, se: float, denominator: float, log_se: np.n
     return {name: mid, f"{name}_low": mid - half[0], f"{name}_high": mid + half[1]}
 
 
-def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Context) -> dict:
-    """Users, per-user figures, user-hours and cost of a report-count row."""
+def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Context,
+                    log_se_duration: np.ndarray) -> dict:  # fmt: skip
+    """Users, per-user figures, user-hours and cost of a report-count row (``log_se_duration``:
+    the duration's standard errors on the log scale, see :func:`_log_se`)."""
     region, start, end = row["region"], row["start"], row["end"]
     u = context.people.loc[region] if region in context.people.index else None
     n_users, low, high = (
@@ -368,7 +368,7 @@ def _people_figures(row: dict, ref: pd.Series | None, zone: str, context: _Conte
     hours = awake_hours(start, end, zone)
     excess, se, zq = row["excess_reports"], row["excess_se"], context.zq
     log_se_users = _log_se(low, n_users, high, zq)
-    log_se_hours = np.hypot(log_se_users, row.pop("log_se_duration"))
+    log_se_hours = np.hypot(log_se_users, log_se_duration)
     return {
         "users": n_users, "users_low": low, "users_high": high,
         "penetration": float(u["penetration"]) if u is not None else np.nan,
