@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.press import collected_dir, load_press_counts, press_conclusion, press_count_table
+from analysis.io import reference_dir
+from analysis.press import load_press_counts, press_conclusion, press_count_table
 from analysis.schema import ReportDataError
 
 
@@ -29,7 +30,7 @@ def test_counts_come_in_as_quoted():
 )
 def test_a_bad_count_or_code_is_refused_with_file_column_and_line(tmp_path, value, column,
                                                                   problem):  # fmt: skip
-    shipped = collected_dir() / "downdetector_press_counts.csv"
+    shipped = reference_dir("collected") / "downdetector_press_counts.csv"
     frame = pd.read_csv(shipped, dtype=str, keep_default_na=False)
     frame.loc[1, column] = value
     path = tmp_path / "counts.csv"

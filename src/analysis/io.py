@@ -493,16 +493,17 @@ def _read_ioda(path: Path) -> pd.DataFrame:
     return frame
 
 
-def reference_dir() -> Path:
-    """Folder of the reference tables (``countries.csv``, ``events.csv``).
+def reference_dir(kind: str = "reference") -> Path:
+    """Folder of the reference tables (``countries.csv``, ``events.csv``), or with
+    ``kind="collected"`` of the collected counts.
 
-    In a source checkout this is ``data/reference/``; an installed wheel carries a copy
-    inside the package.
+    In a source checkout this is ``data/<kind>/``; an installed wheel carries a copy inside
+    the package.
     """
-    packaged = Path(__file__).resolve().parent / "_data" / "reference"
+    packaged = Path(__file__).resolve().parent / "_data" / kind
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "reference"
+    return Path(__file__).resolve().parents[2] / "data" / kind
 
 
 #: Columns of ``events.csv``.

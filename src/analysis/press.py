@@ -24,13 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.io import countries_by_iso3, load_countries
+from analysis.io import countries_by_iso3, load_countries, reference_dir
 from analysis.schema import ReportDataError, parse_counts, raise_rows
 from analysis.users import service_users
 
 __all__ = [
     "PRESS_COLUMNS",
-    "collected_dir",
     "load_press_counts",
     "press_conclusion",
     "press_count_table",
@@ -39,14 +38,6 @@ __all__ = [
 #: Columns of ``downdetector_press_counts.csv``.
 PRESS_COLUMNS = ("event", "region", "reports", "qualifier", "time_utc", "scope_stated",
                  "source", "url")  # fmt: skip
-
-
-def collected_dir() -> Path:
-    """Folder of the collected data (``data/collected/``, or the wheel's packaged copy)."""
-    packaged = Path(__file__).resolve().parent / "_data" / "collected"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "collected"
 
 
 def load_press_counts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
@@ -76,7 +67,8 @@ def load_press_counts(path: str | os.PathLike[str] | None = None) -> pd.DataFram
     >>> counts.loc[counts["region"] == "GBR", "reports"].tolist()
     [68000, 46000]
     """
-    path = Path(collected_dir() / "downdetector_press_counts.csv" if path is None else path)
+    shipped = reference_dir("collected") / "downdetector_press_counts.csv"
+    path = shipped if path is None else Path(path)
     source = str(path)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.index = frame.index + 2  # file lines: the header is line 1

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.io import INCOME_GROUPS  # in order, the reference (high income) last
+from analysis.io import INCOME_GROUPS, countries_by_iso3  # groups: high income last
 from analysis.reliance.measurement import PER_USER_METRICS, measurement_draws
 from analysis.reliance.regression import fit_regression, outside_regression, regression_response
+from analysis.users import service_users
 
 #: What a comparison of relative indices (``kind`` ``index``: Google Trends) must say.
 INDEX_CAVEAT = (
@@ -291,8 +292,6 @@ def compare_markets(
     if repeated:
         raise ValueError(f"one row per region expected; repeated: {repeated} (keep one "
                          "outage window per region)")  # fmt: skip
-    from analysis.io import countries_by_iso3
-
     table = countries_by_iso3(countries)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     frame = pd.DataFrame({"region": impact["region"].astype(str),
@@ -309,8 +308,6 @@ def compare_markets(
             else "given"
         )
     else:
-        from analysis.users import service_users
-
         known = frame["region"][frame["region"].isin(table.index)]
         users = service_users(known, table.reset_index()).reindex(frame["region"])
         frame["penetration"] = users["penetration"].to_numpy()
@@ -333,15 +330,15 @@ def compare_markets(
              else np.zeros((n_boot, len(used))))  # fmt: skip
     common = {"log": log, "level": level, "n_boot": n_boot, "n_perm": n_perm, "rng": rng}
 
-    def compared(group: str, column: str, name: str, reference: str) -> dict:
+    def compared(group: str, column: str, reference: str) -> dict:
         x, y = (used[column] == group).to_numpy(), (used[column] == reference).to_numpy()
         return _shift(used["value"].to_numpy(float)[x], used["value"].to_numpy(float)[y],
-                      group=name, reference=reference, noise=(draws[:, x], draws[:, y]),
+                      group=group, reference=reference, noise=(draws[:, x], draws[:, y]),
                       **common)  # fmt: skip
 
-    markets = pd.DataFrame([compared("developing", "market", "developing", "developed")],
+    markets = pd.DataFrame([compared("developing", "market", "developed")],
                            columns=SHIFT_COLUMNS)  # fmt: skip
-    income = pd.DataFrame([compared(g, "income_group", g, INCOME_GROUPS[-1])
+    income = pd.DataFrame([compared(g, "income_group", INCOME_GROUPS[-1])
                            for g in INCOME_GROUPS[:-1]], columns=SHIFT_COLUMNS)  # fmt: skip
     per_user = metric in PER_USER_METRICS
     regression, n, r2, assumed = fit_regression(used, per_user=per_user, log=log)
@@ -428,8 +425,6 @@ def user_base_sensitivity(
     >>> user_base_sensitivity(table, factors=(1.0, 2.0)).round(2).to_numpy().tolist()
     [[3.0, 6.0], [1.5, 3.0]]
     """
-    from analysis.io import countries_by_iso3
-
     if metric not in PER_USER_METRICS:
         raise ValueError(f"{metric!r} is not per user (one of {sorted(PER_USER_METRICS)})")
     market = countries_by_iso3(countries)["market"].reindex(impact["region"]).to_numpy()

@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.io import load_countries
+from analysis.users import service_users
+
 #: Metrics of :func:`~analysis.regional_impact` that divide by the service's users.
 PER_USER_METRICS = frozenset({
     "excess_per_million_users", "excess_per_million_awake", "reliance_index",
@@ -109,9 +112,6 @@ def draw_penetrations(
     >>> float(round(drawn["BRA"], 2))  # published 91%, drawn on its own
     0.89
     """
-    from analysis.io import load_countries
-    from analysis.users import service_users
-
     table = load_countries() if countries is None else countries
     users = service_users(list(regions), table).reset_index()
     users["level"] = 0.9
