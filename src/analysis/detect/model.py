@@ -256,10 +256,10 @@ def loglik(
             total += ll
         else:
             batch = [windows[i] for i in group]
-            a = _batch_amplitudes(p, batch, [shifts[i] for i in group], spectrum,
-                                  [warm.get(i) for i in group])  # fmt: skip
-            warm.update(zip(group, a[0], strict=True))
-            total += a[1]
+            amplitudes, ll = _batch_amplitudes(p, batch, [shifts[i] for i in group], spectrum,
+                                               [warm.get(i) for i in group])  # fmt: skip
+            warm.update(zip(group, amplitudes, strict=True))
+            total += ll
     return total
 
 

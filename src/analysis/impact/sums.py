@@ -100,10 +100,8 @@ def window_sum(
     null = float(np.mean(np.square(others))) if len(others) >= 3 else float(np.sum(e + e**2 / k))
     lift = np.maximum(y - e, 0)
     variance = null + float(np.sum(lift * (1 + (y + e) / k)))
-    imputed = 0.0
-    if (~seen).any() and e.sum() > 0:
-        imputed, extra = _impute(y_all, e_all, seen, k, variance)
-        variance += extra
+    imputed, extra = _impute(y_all, e_all, seen, k, variance)
+    variance += extra
     return WindowSum(float(y.sum()), float(e.sum()), variance, int((~seen).sum()),
                      base.weak or len(others) < 3, imputed)  # fmt: skip
 
@@ -115,7 +113,10 @@ def _impute(
     ``(y - e) / e`` interpolated from the observed bins on either side (reports peak and
     settle, so a gap over the peak is not read at the window's mean); the variance adds the
     counts not seen, the uncertainty of the window's mean ratio, and the difference between
-    the interpolated and the mean-ratio readings (how much the choice matters)."""
+    the interpolated and the mean-ratio readings (how much the choice matters). Nothing
+    (0, 0) where no bin is missing or the observed bins expect no reports."""
+    if seen.all() or not e[seen].sum() > 0:
+        return 0.0, 0.0
     at = np.arange(len(y))
     ratio = (y[seen] - e[seen]) / np.maximum(e[seen], 1e-12)
     local = np.interp(at[~seen], at[seen], ratio)
@@ -143,10 +144,7 @@ def excess_between(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> 
     cut = bins(base, lo, hi)
     y, e = base.observed[cut], base.expected[cut]
     seen = ~np.isnan(y)
-    imputed = 0.0
-    if (~seen).any() and e[seen].sum() > 0:
-        imputed = _impute(y, e, seen, base.dispersion, 0.0)[0]
-    return float(np.sum(y[seen] - e[seen])) + imputed
+    return float(np.sum(y[seen] - e[seen])) + _impute(y, e, seen, base.dispersion, 0.0)[0]
 
 
 def expected_during(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
