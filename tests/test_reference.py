@@ -12,6 +12,7 @@ import pytest
 
 from analysis import ReportDataError, iso3_codes, load_countries, load_events, validate_reports
 from analysis.io import CONTINENTS, COUNTRY_COLUMNS
+from analysis.users import load_service_use
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -68,12 +69,22 @@ def test_every_inhabited_continent_present(countries):
 
 def test_shares_are_percentages_and_missing_values_are_explicit(countries):
     assert countries["internet_share"].between(0, 100).all()
-    penetration = countries["whatsapp_penetration"]
-    assert penetration.isna().sum() > 100  # most countries have no published figure
-    known = countries[penetration.notna()]
-    assert known["whatsapp_penetration_source"].ne("").all()
-    assert known["whatsapp_penetration_year"].notna().all()
     assert countries["gni_per_capita_usd"].isna().sum() == countries["gni_year"].isna().sum()
+
+
+def test_every_use_figure_has_its_source_and_a_quote_where_read_in_a_page():
+    use = load_service_use()
+    assert use["url"].str.startswith("http").all()
+    assert use["publisher"].ne("").all()
+    assert use["definition"].ne("").all()
+    read_in_a_page = use[~use["publisher"].str.contains("GlobalWebIndex")]
+    assert read_in_a_page["quote"].ne("").all()
+    assert use.loc[use["role"] == "not used", "note"].ne("").all()
+    # every quoted percentage appears in its own quote
+    shares = read_in_a_page[read_in_a_page["base"] != "persons"]
+    words = {3: "|three"}  # "just three per cent in the US"
+    quoted = [f"{v:g}".replace(".", "[.,]") + words.get(v, "") for v in shares["value"]]
+    assert all(re.search(q, text) for q, text in zip(quoted, shares["quote"], strict=True))
 
 
 def test_every_column_documented_in_sources():

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import load_countries
-from analysis.users import PUBLISHED_SPREAD, service_users
+from analysis import ReportDataError, load_countries
+from analysis.users import load_service_use, published_penetration, service_users
 
 
 def test_every_country_has_users_and_a_source():
@@ -20,12 +20,90 @@ def test_every_country_has_users_and_a_source():
     assert (users["users_high"] <= users["internet_users"] + 1e-6).all()
 
 
-def test_published_figure_used_with_its_spread():
-    row = service_users(["BRA"]).loc["BRA"]
-    table = load_countries().set_index("iso3").loc["BRA"]
-    assert row["penetration_source"] == "published"
-    assert row["users"] == pytest.approx(table["internet_users"] * 0.91)
-    assert row["users_low"] == pytest.approx(row["users"] * (1 - PUBLISHED_SPREAD))
+def test_published_figures_give_the_company_count_for_india_and_a_sourced_germany():
+    """India: the company's 200 million of February 2017 (the old fallback gave about 136 M);
+    Germany: published surveys (54% of adult online users; 64% of people 14+ weekly), not the
+    30% assumed for developed markets."""
+    users = service_users(["IND", "DEU", "BRA"])
+    assert users.loc["IND", "users"] == pytest.approx(200e6, rel=1e-9)
+    assert (users["penetration_source"] == "published").all()
+    assert 0.54 <= users.loc["DEU", "penetration"] <= 64 / 84.39
+    table = load_countries().set_index("iso3")
+    assert users.loc["BRA", "users"] == pytest.approx(120e6)  # company, May 2017
+    assert users.loc["BRA", "users_high"] == pytest.approx(table.loc["BRA", "internet_users"])
+
+
+def test_each_base_converts_to_a_share_of_internet_users():
+    countries = load_countries()
+    table = countries.set_index("iso3")
+    use = _use([("BRA", 2017, 60, "internet users", "estimate"),
+                ("DEU", 2017, 42.195, "population", "estimate"),
+                ("USA", 2017, 1e8, "persons", "estimate"),
+                ("KEN", 2017, 30, "population", "estimate")])  # fmt: skip
+    found = published_penetration(use, countries)
+    assert found.loc["BRA", "penetration"] == pytest.approx(0.60)
+    # a share p of a population: between p and p / internet share, the geometric middle
+    deu_high = 0.42195 / (table.loc["DEU", "internet_share"] / 100)
+    assert found.loc["DEU", "penetration"] == pytest.approx(np.sqrt(0.42195 * deu_high))
+    assert deu_high == pytest.approx(0.5, abs=1e-4)
+    assert found.loc["KEN", "penetration_low"] == pytest.approx(0.30)  # p itself
+    usa = 1e8 / table.loc["USA", "internet_users"]
+    assert found.loc["USA", "penetration"] == pytest.approx(usa)
+    assert found.loc["KEN", "penetration_high"] == 1.0  # 30% of Kenyans > ITU's 17.8% online
+    assert found.loc["KEN", "capped"]
+    assert not found.loc["BRA", "capped"]
+
+
+def test_range_spans_the_years_near_and_the_point_takes_the_nearest_year():
+    use = _use([("MEX", 2016, 50, "internet users", "estimate"),
+                ("MEX", 2017, 70, "internet users", "estimate"),
+                ("MEX", 2017, 80, "internet users", "estimate"),
+                ("MEX", 2021, 99, "internet users", "estimate"),
+                ("TUR", 2021, 88, "internet users", "estimate")])  # fmt: skip
+    found = published_penetration(use, load_countries())
+    assert found.loc["MEX", "penetration"] == pytest.approx(0.75)
+    assert found.loc["MEX", "penetration_low"] == pytest.approx(0.50)
+    assert found.loc["MEX", "penetration_high"] == pytest.approx(0.90)  # +20% of the point
+    assert found.loc["MEX", "years"] == "2016-2017"
+    assert found.loc["TUR", "penetration"] == pytest.approx(0.88)  # none near: all years
+
+
+def test_lower_bounds_raise_the_point_and_an_assumed_range():
+    countries = load_countries()
+    use = _use([("ESP", 2017, 30, "internet users", "estimate"),
+                ("ESP", 2017, 45, "internet users", "lower bound"),
+                ("CHL", 2017, 39, "internet users", "lower bound"),
+                ("PER", 2017, 99, "internet users", "not used")])  # fmt: skip
+    users = service_users(["ESP", "CHL", "PER"], countries, use=use)
+    internet = countries.set_index("iso3")["internet_users"]
+    assert users.loc["ESP", "penetration"] == pytest.approx(0.45)
+    assert users.loc["ESP", "users_low"] == pytest.approx(0.45 * internet["ESP"])
+    assert users.loc["CHL", "penetration_source"] == "assumed by market"
+    assert users.loc["CHL", "users_low"] == pytest.approx(0.39 * internet["CHL"])
+    assert users.loc["PER", "penetration"] == pytest.approx(0.55)  # not used: assumed
+
+
+@pytest.mark.parametrize(
+    ("edit", "column"),
+    [({"base": "households"}, "base"), ({"value": "140"}, "value"),
+     ({"iso3": "XXX"}, "iso3"), ({"year": "soon"}, "year")],
+)  # fmt: skip
+def test_bad_use_files_are_refused_naming_column_and_line(tmp_path, edit, column):
+    frame = load_service_use()
+    frame = frame.astype({"year": str, "value": str})
+    for key, value in edit.items():
+        frame.loc[6, key] = value  # line 8: a share of internet users
+    path = tmp_path / "use.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ReportDataError, match="line 8") as error:
+        load_service_use(path)
+    assert error.value.column == column
+    assert str(path) in str(error.value)
+
+
+def _use(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["iso3", "year", "value", "base", "role"])
+    return frame.assign(value=frame["value"].astype("float64"))
 
 
 def test_overrides_and_given_users():

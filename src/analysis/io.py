@@ -597,10 +597,6 @@ COUNTRY_COLUMNS: dict[str, str] = {
     "population_year": "Int64",
     "internet_share": "Float64",
     "internet_share_year": "Int64",
-    "whatsapp_penetration": "Float64",
-    "whatsapp_penetration_year": "Int64",
-    "whatsapp_penetration_definition": "str",
-    "whatsapp_penetration_source": "str",
     "income_group": "str",
     "gni_per_capita_usd": "Float64",
     "gni_year": "Int64",
@@ -709,10 +705,9 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         if dtype == "Int64" and (numbers.dropna() % 1 != 0).any():
             refuse(column, "not a whole number", numbers.notna() & (numbers % 1 != 0))
         frame[column] = numbers.astype(dtype)
-    for share in ("internet_share", "whatsapp_penetration"):
-        over = (frame[share] > 100).fillna(False)
-        if over.any():
-            refuse(share, "a percentage above 100", over)
+    over = (frame["internet_share"] > 100).fillna(False)
+    if over.any():
+        refuse("internet_share", "a percentage above 100", over)
     inconsistent = frame["market"].eq("developed") != frame["imf_advanced"].fillna(False)
     if inconsistent.any():
         refuse("market", "market must be 'developed' exactly when imf_advanced", inconsistent)

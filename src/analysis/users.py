@@ -2,14 +2,16 @@
 
 ``users = internet users x penetration`` (internet users = population x internet share, from
 :func:`~analysis.load_countries`). Penetration, the share of internet users who use the
-service, is the caller's value where given, else the published WhatsApp figure of the country
-table (whatever its survey's definition and year), else an assumption: 5% where another
-messenger leads (:data:`OTHER_MESSENGER_LEADS`), else :data:`DEFAULT_PENETRATION` by market.
-Each row says which (``penetration_source``), and carries a plausible range
-(``users_low``..``users_high``): published figures +-:data:`PUBLISHED_SPREAD` (their surveys
-differ in definition and year), assumed ones :data:`ASSUMED_PENETRATION_RANGE`. A known world
-total (``users_total``, e.g. 1.2 billion monthly WhatsApp users in May 2017) rescales every
-derived figure by one factor, capped at the country's internet users.
+service, is the caller's value where given, else the published figures of
+``data/reference/whatsapp_use.csv`` (:func:`published_penetration`: every survey share or
+user count found, each with its base and source, converted to a share of internet users),
+else an assumption: 5% where another messenger leads (:data:`OTHER_MESSENGER_LEADS`), else
+:data:`DEFAULT_PENETRATION` by market. Each row says which (``penetration_source``), and
+carries a plausible range (``users_low``..``users_high``): for published figures, the spread
+of the figures near the year, at least +-:data:`PUBLISHED_SPREAD`; for assumed ones
+:data:`ASSUMED_PENETRATION_RANGE`, raised to any published lower bound (news use, daily use).
+A known world total (``users_total``, e.g. 1.2 billion monthly WhatsApp users in May 2017)
+rescales every derived figure by one factor, capped at the country's internet users.
 
 Used by the simulator (who reports) and by the impact step (per-user figures), so that both
 read the same user base.
@@ -17,10 +19,14 @@ read the same user base.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from analysis.schema import ReportDataError, raise_rows
 
 __all__ = [
     "ASSUMED_PENETRATION_RANGE",
@@ -28,7 +34,13 @@ __all__ = [
     "OTHER_MESSENGER_LEADS",
     "OTHER_MESSENGER_PENETRATION",
     "PUBLISHED_SPREAD",
+    "USE_BASES",
+    "USE_COLUMNS",
+    "USE_ROLES",
+    "YEAR_WINDOW",
     "is_assumed",
+    "load_service_use",
+    "published_penetration",
     "service_users",
 ]
 
@@ -53,6 +65,18 @@ ASSUMED_PENETRATION_RANGE: Mapping[str, tuple[float, float]] = {
 #: Relative range of a published penetration: surveys of different years and definitions
 #: (mobile internet users, internet users aged 16-64) differ by about this much.
 PUBLISHED_SPREAD = 0.2
+#: Columns of ``whatsapp_use.csv``.
+USE_COLUMNS = ("iso3", "year", "value", "base", "role", "definition", "note", "publisher",
+               "title", "date", "url", "quote")  # fmt: skip
+#: What a figure's ``value`` is a share of ('internet users', 'population': percent), or
+#: 'persons' for a count of users.
+USE_BASES = ("internet users", "population", "persons")
+#: How a figure is used: 'estimate' (of use), 'lower bound' (a narrower use, such as news or
+#: daily use: at least this many use the service) or 'not used' (kept with the reason).
+USE_ROLES = ("estimate", "lower bound", "not used")
+#: Figures within this many years of the year asked for make a country's range (older or
+#: newer ones only where there are none nearer).
+YEAR_WINDOW = 2
 _COLUMNS = ("name", "continent", "market", "income_group", "timezone", "population")
 
 
@@ -75,6 +99,7 @@ def service_users(
     penetration: Mapping[str, float] | None = None,
     users: Mapping[str, float] | None = None,
     users_total: float | None = None,
+    use: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Service users per region, with the source of each figure and a plausible range.
 
@@ -91,6 +116,9 @@ def service_users(
     users_total : float, optional
         Scale the derived users (not those given in ``users``) by one factor so that all
         ``regions`` add up to this many, penetration capped at 1.
+    use : DataFrame, optional
+        The published figures (default :func:`load_service_use`), read by
+        :func:`published_penetration` for 2017.
 
     Returns
     -------
@@ -127,29 +155,9 @@ def service_users(
     for column in _COLUMNS:
         out[column] = rows[column]
     out["internet_users"] = rows["internet_users"].astype("float64")
-    published = rows["whatsapp_penetration"].astype("float64") / 100
-    other = out.index.isin(list(OTHER_MESSENGER_LEADS))
-    default = rows["market"].map(DEFAULT_PENETRATION).astype("float64")
-    default = default.mask(other, OTHER_MESSENGER_PENETRATION)
-    override = pd.Series(dict(penetration or {}), dtype="float64").reindex(out.index)
-    share = override.fillna(published).fillna(default)
-    source = pd.Series(
-        np.select(
-            [override.notna(), published.notna(), other & default.notna(), default.notna()],
-            ["given", "published", "assumed: another messenger leads", "assumed by market"],
-            "none",
-        ),
-        index=out.index,
-    )
-    range_class = rows["market"].where(~other, "other messenger")
-    low_share = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (np.nan,))[0])
-    high_share = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (0, np.nan))[1])
-    is_published = source == "published"
-    low_share = low_share.astype("float64").mask(is_published, share * (1 - PUBLISHED_SPREAD))
-    high_share = high_share.astype("float64").mask(is_published, share * (1 + PUBLISHED_SPREAD))
-    low_share = low_share.mask(source == "given", share)
-    high_share = high_share.mask(source == "given", share).clip(upper=1.0)
-
+    shares = _penetrations(rows, table, use, penetration)
+    share, source = shares["share"], shares["source"]
+    low_share, high_share = shares["low"], shares["high"]
     explicit = pd.Series(given_users, dtype="float64").reindex(out.index)
     derived = out["internet_users"] * share
     lacking = out.index[explicit.isna() & derived.isna()].tolist()
@@ -175,6 +183,44 @@ def service_users(
     return out
 
 
+def _penetrations(
+    rows: pd.DataFrame,
+    table: pd.DataFrame,
+    use: pd.DataFrame | None,
+    penetration: Mapping[str, float] | None,
+) -> pd.DataFrame:
+    """Per region of ``rows``: the penetration (``share``), its ``source`` and its plausible
+    range (``low``..``high``): given, else published, else assumed (raised to any published
+    lower bound)."""
+    found = published_penetration(use, table.reset_index()).reindex(rows.index)
+    published = found["penetration"].astype("float64")
+    floor = found["lower_bound"].astype("float64").fillna(0.0)
+    other = rows.index.isin(list(OTHER_MESSENGER_LEADS))
+    default = rows["market"].map(DEFAULT_PENETRATION).astype("float64")
+    default = default.mask(other, OTHER_MESSENGER_PENETRATION).clip(lower=floor)
+    override = pd.Series(dict(penetration or {}), dtype="float64").reindex(rows.index)
+    share = override.fillna(published).fillna(default)
+    source = pd.Series(
+        np.select(
+            [override.notna(), published.notna(), other & default.notna(), default.notna()],
+            ["given", "published", "assumed: another messenger leads", "assumed by market"],
+            "none",
+        ),
+        index=rows.index,
+    )
+    range_class = rows["market"].where(~other, "other messenger")
+    low = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (np.nan,))[0])
+    high = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (0, np.nan))[1])
+    low = low.astype("float64").clip(lower=floor)
+    high = high.astype("float64").clip(lower=floor)
+    is_published = source == "published"
+    low = low.mask(is_published, found["penetration_low"].astype("float64"))
+    high = high.mask(is_published, found["penetration_high"].astype("float64"))
+    low = low.mask(source == "given", share)
+    high = high.mask(source == "given", share).clip(upper=1.0)
+    return pd.DataFrame({"share": share, "source": source, "low": low, "high": high})
+
+
 def _scale_users(
     users: pd.Series, internet: pd.Series, explicit: pd.Series, total: float
 ) -> pd.Series:
@@ -196,3 +242,163 @@ def _scale_users(
         if abs(scaled.sum() - target) <= 1e-9 * target:
             break
     return pd.concat([scaled, users[fixed]]).reindex(users.index)
+
+
+def load_service_use(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Every published figure of WhatsApp use found (``data/reference/whatsapp_use.csv``).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        Another file with the columns :data:`USE_COLUMNS` (default: the shipped one).
+
+    Returns
+    -------
+    DataFrame
+        One row per figure: ``iso3``, ``year`` (int, the survey's), ``value`` (float: percent
+        of the ``base``, or persons), ``base`` (:data:`USE_BASES`), ``role``
+        (:data:`USE_ROLES`), ``definition`` (who was asked what), ``note`` (how it is read),
+        ``publisher``, ``title``, ``date``, ``url``, ``quote``.
+
+    Raises
+    ------
+    ReportDataError
+        For a missing column, an unknown base or role, a year or value that is not a number,
+        a percentage outside 0-100, or a code not in the country table, naming the file,
+        column and line.
+
+    Examples
+    --------
+    >>> use = load_service_use()
+    >>> use.query("iso3 == 'IND' and year == 2017")[["value", "base"]].values.tolist()
+    [[200000000.0, 'persons']]
+    """
+    from analysis.io import load_countries, reference_dir
+
+    path = reference_dir() / "whatsapp_use.csv" if path is None else Path(path)
+    source = str(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.index = frame.index + 2  # file lines: the header is line 1
+    missing = [c for c in USE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ReportDataError(source, f"missing columns {missing}", column=missing[0])
+
+    def refuse(column: str, problem: str, mask: pd.Series) -> None:
+        raise_rows(source, problem, frame, mask, column=column,
+                   show=["iso3", "year", column], row_name="line")  # fmt: skip
+
+    for column, allowed in (("base", USE_BASES), ("role", USE_ROLES),
+                            ("iso3", tuple(load_countries()["iso3"]))):  # fmt: skip
+        outside = ~frame[column].isin(list(allowed))
+        if outside.any():
+            refuse(column, f"values outside the {len(allowed)} allowed", outside)
+    for column in ("year", "value"):
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.isna().any() or (numbers < 0).any():
+            refuse(column, "not a non-negative number", numbers.isna() | (numbers < 0))
+        frame[column] = numbers.astype("int64" if column == "year" else "float64")
+    over = (frame["base"] != "persons") & (frame["value"] > 100)
+    if over.any():
+        refuse("value", "a percentage above 100", over)
+    return frame.reset_index(drop=True)
+
+
+def _figure_shares(use: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Each figure as a share of the country's internet users, with the range its base
+    allows (``share_low``..``share_high``) and whether it was capped at 1.
+
+    A share of internet users is taken as it is (surveys of mobile internet users or of ages
+    16-64 included). A share ``p`` of a population (often adults) is between ``p`` (were all
+    of them online) and ``p / internet share`` (were the surveyed base the whole population;
+    capped at 1) of internet users: the point is the geometric middle of the two. A count of
+    users is divided by the country's internet users (capped at 1).
+    """
+    internet = table["internet_users"].astype("float64").reindex(use["iso3"]).to_numpy()
+    internet_share = internet / table["population"].astype("float64").reindex(use["iso3"])
+    value = use["value"].to_numpy(dtype="float64")
+    base = use["base"].to_numpy()
+    raw = np.select(
+        [base == "internet users", base == "population", base == "persons"],
+        [value / 100, value / 100 / internet_share.to_numpy(), value / internet],
+        np.nan,
+    )
+    high = np.minimum(raw, 1.0)
+    low = np.where(base == "population", value / 100, high)
+    return use.assign(share=np.sqrt(low * high), share_low=low, share_high=high, capped=raw > 1)
+
+
+def published_penetration(
+    use: pd.DataFrame | None = None,
+    countries: pd.DataFrame | None = None,
+    *,
+    year: int = 2017,
+) -> pd.DataFrame:
+    """The share of internet users who use the service, per country, from published figures.
+
+    Each figure becomes a share of internet users by its base (see :func:`load_service_use`
+    and ``data/reference/SOURCES.md``): a share of internet users as it is; a share of the
+    population ``p`` as the geometric middle of ``p`` and ``p / internet share`` (capped at
+    1), which are its range; a count of users divided by the internet users (capped at 1).
+    The estimates within :data:`YEAR_WINDOW` years of ``year`` (all of them where none is)
+    make the range, and those of the nearest year the point (their median). The range is at
+    least +-:data:`PUBLISHED_SPREAD` of the point. Lower bounds within the window (news or daily
+    use) raise the point and the low end.
+
+    Parameters
+    ----------
+    use : DataFrame, optional
+        :func:`load_service_use`'s table (default: the shipped figures).
+    countries : DataFrame, optional
+        The country table (default :func:`~analysis.load_countries`).
+    year : int, default 2017
+        The year the user base is wanted for.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``region`` (every country with a figure used): ``penetration``,
+        ``penetration_low``, ``penetration_high`` (shares 0-1; NaN where a country has only a
+        lower bound), ``lower_bound`` (0-1 or NaN), ``figures`` (estimates in the range),
+        ``years`` (their span, e.g. '2016-2018') and ``capped`` (a figure exceeded the
+        internet users and was capped at 1).
+
+    Examples
+    --------
+    >>> p = published_penetration()
+    >>> round(float(p.loc["IND", "penetration"]), 2), p.loc["IND", "years"]
+    (0.81, '2016-2019')
+    """
+    from analysis.io import countries_by_iso3
+
+    table = countries_by_iso3(countries)
+    shares = _figure_shares(load_service_use() if use is None else use, table)
+    shares = shares[shares["role"] != "not used"]
+    rows = {code: _country_penetration(group, year) for code, group in shares.groupby("iso3")}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "region"
+    return out
+
+
+def _country_penetration(figures: pd.DataFrame, year: int) -> dict[str, object]:
+    """One country's point, range and lower bound from its figures (see
+    :func:`published_penetration`)."""
+    near = (figures["year"] - year).abs() <= YEAR_WINDOW
+    bounds = figures.loc[near & (figures["role"] == "lower bound"), "share_low"]
+    floor = float(bounds.max()) if len(bounds) else np.nan
+    estimates = figures[figures["role"] == "estimate"]
+    pool = estimates[near.loc[estimates.index]]
+    pool = estimates if pool.empty else pool
+    row: dict[str, object] = {"penetration": np.nan, "penetration_low": np.nan,
+                              "penetration_high": np.nan, "lower_bound": floor, "figures": 0,
+                              "years": "", "capped": False}  # fmt: skip
+    if pool.empty:
+        return row
+    gap = (pool["year"] - year).abs()
+    point = max(float(pool.loc[gap == gap.min(), "share"].median()), np.nan_to_num(floor))
+    low = min(float(pool["share_low"].min()), point * (1 - PUBLISHED_SPREAD))
+    high = max(float(pool["share_high"].max()), point * (1 + PUBLISHED_SPREAD))
+    row.update(penetration=point, penetration_low=max(low, np.nan_to_num(floor)),
+               penetration_high=min(high, 1.0), figures=len(pool),
+               years=f"{pool['year'].min()}-{pool['year'].max()}",
+               capped=bool(pool["capped"].any()))  # fmt: skip
+    return row
