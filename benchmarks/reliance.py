@@ -12,8 +12,8 @@ country x 14 days at 1-minute bins.
 Those runs share the impact step's assumptions: the users are passed in as simulated. The
 misspecified runs (``--misspecified N`` seeds per contrast, from seed 80,000) do not. Each
 draws the simulation's true user bases from the plausible ranges the impact step states
-(``analysis.reliance.draw_penetrations``: the countries whose penetration is assumed by one
-rule move together), and per region a reporting propensity (log-normal, sd 0.3) and a
+(``analysis.reliance.draw_penetrations``: the countries whose penetration comes from one rule
+share its common part), and per region a reporting propensity (log-normal, sd 0.3) and a
 shift of the users' day against the activity profile (uniform, +-1.5 h), which the impact
 step does not model at all; simulates, estimates the windows, and lets ``regional_impact``
 take the users from the country table as a user would. Printed per metric: rejections of "no

@@ -106,3 +106,27 @@ def test_market_figure_gives_both_intervals_and_says_which_is_which():
     sampling = f"{row['ratio_low_sampling']:.2f}-{row['ratio_high_sampling']:.2f}"
     assert f"from the regions alone {sampling}" in note.text
     assert f"regions alone: permutation p = {row['permutation_p']:.2g}" in note.text
+
+
+def test_each_png_of_simulated_data_draws_its_caption(built, small_case):
+    """The caption test above reads the HTML. This one reads the PNGs: each is drawn again
+    without its caption, and the two images must differ, and only in the title's band, where
+    the caption's line is (no OCR here: the difference is the caption's pixels)."""
+    import io
+
+    from analysis.figures import offline_maps
+
+    out, _ = built
+    for spec in figure_specs():
+        if not spec.caption(small_case):
+            continue
+        labelled = np.asarray(Image.open(out / f"{spec.name}.png").convert("L"), dtype=int)
+        bare = spec.build(small_case)
+        with offline_maps():
+            png = bare.to_image(format="png", width=1100, height=bare.layout.height or 500)
+        plain = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=int)
+        assert plain.shape == labelled.shape, spec.name
+        rows = np.flatnonzero((np.abs(plain - labelled) > 60).any(axis=1))
+        assert rows.size >= 8, f"{spec.name}: no caption drawn"
+        top = bare.layout.margin.t if bare.layout.margin.t is not None else 100
+        assert rows.max() < top, f"{spec.name}: the images differ below the title band"

@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 
 from analysis import ReportDataError, load_countries
-from analysis.users import load_service_use, published_penetration, service_users
+from analysis.users import (
+    load_service_use,
+    market_penetration,
+    published_penetration,
+    service_users,
+)
 
 
 def test_every_country_has_users_and_a_source():
@@ -73,14 +78,44 @@ def test_lower_bounds_raise_the_point_and_an_assumed_range():
     use = _use([("ESP", 2017, 30, "internet users", "estimate"),
                 ("ESP", 2017, 45, "internet users", "lower bound"),
                 ("CHL", 2017, 39, "internet users", "lower bound"),
-                ("PER", 2017, 99, "internet users", "not used")])  # fmt: skip
+                ("PER", 2017, 99, "internet users", "not used"),
+                ("BRA", 2017, 90, "internet users", "estimate"),
+                ("MEX", 2017, 20, "internet users", "estimate"),
+                ("IND", 2017, 60, "internet users", "estimate")])  # fmt: skip
     users = service_users(["ESP", "CHL", "PER"], countries, use=use)
     internet = countries.set_index("iso3")["internet_users"]
     assert users.loc["ESP", "penetration"] == pytest.approx(0.45)
     assert users.loc["ESP", "users_low"] == pytest.approx(0.45 * internet["ESP"])
     assert users.loc["CHL", "penetration_source"] == "assumed by market"
     assert users.loc["CHL", "users_low"] == pytest.approx(0.39 * internet["CHL"])
-    assert users.loc["PER", "penetration"] == pytest.approx(0.55)  # not used: assumed
+    model = market_penetration(published_penetration(use, countries), countries)
+    assert users.loc["PER", "penetration"] == pytest.approx(model.loc["developing", "penetration"])
+
+
+def test_countries_without_a_figure_get_the_market_model_with_its_prediction_interval():
+    """No fixed guess (it was 55% / 30%): a logit-normal fitted per market to the published
+    countries, its mean as the point and a 90% prediction interval as the range."""
+    from scipy import special, stats
+
+    countries = load_countries()
+    rows = [(code, 2017, value, "internet users", "estimate")
+            for code, value in (("BRA", 90), ("MEX", 60), ("IND", 80), ("NGA", 70),
+                                ("DEU", 50), ("GBR", 30), ("ESP", 80))]  # fmt: skip
+    use = _use(rows)
+    model = market_penetration(published_penetration(use, countries), countries)
+    developing = special.logit([0.9, 0.6, 0.8, 0.7])
+    half = stats.t.ppf(0.95, 3) * developing.std(ddof=1) * np.sqrt(1 + 1 / 4)
+    assert model.loc["developing", "penetration"] == pytest.approx(special.expit(developing.mean()))
+    assert model.loc["developing", "penetration_high"] == pytest.approx(
+        special.expit(developing.mean() + half)
+    )
+    assert model.loc["developed", "countries"] == 3
+    users = service_users(["EGY", "FRA", "CHN"], countries, use=use)
+    internet = countries.set_index("iso3")["internet_users"]
+    low = model.loc["developed", "penetration_low"] * internet["FRA"]
+    assert users.loc["FRA", "users_low"] == pytest.approx(low)
+    assert users.loc["EGY", "penetration"] == pytest.approx(model.loc["developing", "penetration"])
+    assert users.loc["CHN", "penetration"] == pytest.approx(0.05)  # another messenger leads
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ class CaseStudy:
              f"({hours_minutes(w.duration_low)} - {hours_minutes(w.duration_high)})"),
             ("regions with an outage found",
              f"{found} of {sim.reports['region'].nunique()}, on {continents}"),
-            ("user bases assumed by market or messenger (not published)",
+            ("user bases from the market model or messenger rule (not published)",
              f"{self.impact.drop_duplicates('region')['penetration_source'].map(is_assumed).sum()}"
              f" of {found} regions"),
             ("users in regions with an outage", f"{w.users_exposed / 1e9:.2f} billion "

@@ -314,7 +314,8 @@ class Scenario:
         1.2e9 monthly WhatsApp users in May 2017).
     penetration : mapping of str to float
         Share (0-1) of internet users using the service, per region, overriding the default
-        (the published figure, else :data:`~analysis.users.DEFAULT_PENETRATION` by market).
+        (the published figures, else the market model of
+        :func:`~analysis.users.market_penetration`).
     users : mapping of str to float
         Users per region, overriding everything above for those regions.
     reliance : mapping of str to float

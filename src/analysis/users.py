@@ -6,10 +6,12 @@ service, is the caller's value where given, else the published figures of
 ``data/reference/whatsapp_use.csv`` (:func:`published_penetration`: every survey share or
 user count found, each with its base and source, converted to a share of internet users),
 else an assumption: 5% where another messenger leads (:data:`OTHER_MESSENGER_LEADS`), else
-:data:`DEFAULT_PENETRATION` by market. Each row says which (``penetration_source``), and
-carries a plausible range (``users_low``..``users_high``): for published figures, the spread
-of the figures near the year, at least +-:data:`PUBLISHED_SPREAD`; for assumed ones
-:data:`ASSUMED_PENETRATION_RANGE`, raised to any published lower bound (news use, daily use).
+a model of the published figures by market (:func:`market_penetration`: their mean on the
+logit scale, with a 90% prediction interval). Each row says which (``penetration_source``),
+and carries a plausible range (``users_low``..``users_high``): for published figures, the
+spread of the figures near the year, at least +-:data:`PUBLISHED_SPREAD`; for the others the
+model's interval (:data:`OTHER_MESSENGER_RANGE` where another messenger leads), raised to any
+published lower bound (news use, daily use).
 A known world total (``users_total``, e.g. 1.2 billion monthly WhatsApp users in May 2017)
 rescales every derived figure by one factor, capped at the country's internet users.
 
@@ -29,10 +31,10 @@ import pandas as pd
 from analysis.schema import ReportDataError, raise_rows
 
 __all__ = [
-    "ASSUMED_PENETRATION_RANGE",
-    "DEFAULT_PENETRATION",
+    "MODEL_LEVEL",
     "OTHER_MESSENGER_LEADS",
     "OTHER_MESSENGER_PENETRATION",
+    "OTHER_MESSENGER_RANGE",
     "PUBLISHED_SPREAD",
     "USE_BASES",
     "USE_COLUMNS",
@@ -40,28 +42,23 @@ __all__ = [
     "YEAR_WINDOW",
     "is_assumed",
     "load_service_use",
+    "market_penetration",
     "published_penetration",
     "service_users",
 ]
 
-#: Default penetration of the service among internet users, by market (an assumption used
-#: where no published figure exists).
-DEFAULT_PENETRATION: Mapping[str, float] = {"developing": 0.55, "developed": 0.30}
 #: Markets where another messenger leads (WeChat, LINE, KakaoTalk, Zalo, Telegram), given a
-#: low default penetration of 5% of internet users: an assumption, so that the service's
-#: users sit where it is the usual messenger (no published per-country figure found).
+#: low penetration of 5% of internet users (1-10%) where no figure is published: an
+#: assumption, so that the service's users sit where it is the usual messenger (Viet Nam's
+#: published 2-3% falls in it).
 OTHER_MESSENGER_LEADS: Mapping[str, str] = {
     "CHN": "WeChat", "JPN": "LINE", "KOR": "KakaoTalk", "TWN": "LINE", "THA": "LINE",
     "VNM": "Zalo", "IRN": "Telegram", "PRK": "none (no public internet)",
 }  # fmt: skip
 OTHER_MESSENGER_PENETRATION = 0.05
-#: Range of an assumed penetration (an assumption as wide as the published figures of the
-#: table spread within each market class).
-ASSUMED_PENETRATION_RANGE: Mapping[str, tuple[float, float]] = {
-    "developing": (0.35, 0.75),
-    "developed": (0.15, 0.45),
-    "other messenger": (0.01, 0.10),
-}
+OTHER_MESSENGER_RANGE = (0.01, 0.10)
+#: Level of the market model's prediction interval (:func:`market_penetration`).
+MODEL_LEVEL = 0.9
 #: Relative range of a published penetration: surveys of different years and definitions
 #: (mobile internet users, internet users aged 16-64) differ by about this much.
 PUBLISHED_SPREAD = 0.2
@@ -125,8 +122,11 @@ def service_users(
     DataFrame
         Indexed by ``region``: ``name, continent, market, income_group, timezone,
         population, internet_users, penetration, penetration_source`` (``'given'``,
-        ``'published'``, ``'assumed: another messenger leads'``, ``'assumed by market'``),
-        ``users``, ``users_low``, ``users_high`` (persons).
+        ``'published'``, ``'assumed: another messenger leads'``, ``'assumed by market'``:
+        the market model of :func:`market_penetration`), ``penetration_shared`` (the part of
+        the user base's log-scale uncertainty common to every region resting on the same
+        assumption: the model's ``shared`` by market, 1 where another messenger leads, 0
+        for published or given figures), ``users``, ``users_low``, ``users_high`` (persons).
 
     Raises
     ------
@@ -175,6 +175,7 @@ def service_users(
     cap = out["internet_users"].where(explicit.isna(), np.inf).fillna(np.inf)
     out["penetration"] = (point / out["internet_users"]).where(explicit.isna(), np.nan)
     out["penetration_source"] = source.mask(explicit.notna(), "given users")
+    out["penetration_shared"] = shares["shared"].mask(explicit.notna(), 0.0)
     out["users"] = point
     out["users_low"] = explicit.fillna(out["internet_users"] * low_share * factor).clip(upper=cap)
     out["users_high"] = explicit.fillna(out["internet_users"] * high_share * factor)
@@ -192,12 +193,15 @@ def _penetrations(
     """Per region of ``rows``: the penetration (``share``), its ``source`` and its plausible
     range (``low``..``high``): given, else published, else assumed (raised to any published
     lower bound)."""
-    found = published_penetration(use, table.reset_index()).reindex(rows.index)
+    every = published_penetration(use, table.reset_index())
+    model = market_penetration(every, table.reset_index())
+    found = every.reindex(rows.index)
     published = found["penetration"].astype("float64")
     floor = found["lower_bound"].astype("float64").fillna(0.0)
     other = rows.index.isin(list(OTHER_MESSENGER_LEADS))
-    default = rows["market"].map(DEFAULT_PENETRATION).astype("float64")
-    default = default.mask(other, OTHER_MESSENGER_PENETRATION).clip(lower=floor)
+    shares = ["penetration", "penetration_low", "penetration_high", "shared"]
+    by_market = model[shares].reindex(rows["market"]).set_axis(rows.index).astype("float64")
+    default = by_market["penetration"].mask(other, OTHER_MESSENGER_PENETRATION).clip(lower=floor)
     override = pd.Series(dict(penetration or {}), dtype="float64").reindex(rows.index)
     share = override.fillna(published).fillna(default)
     source = pd.Series(
@@ -208,17 +212,17 @@ def _penetrations(
         ),
         index=rows.index,
     )
-    range_class = rows["market"].where(~other, "other messenger")
-    low = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (np.nan,))[0])
-    high = range_class.map(lambda c: ASSUMED_PENETRATION_RANGE.get(c, (0, np.nan))[1])
-    low = low.astype("float64").clip(lower=floor)
-    high = high.astype("float64").clip(lower=floor)
+    low = by_market["penetration_low"].mask(other, OTHER_MESSENGER_RANGE[0]).clip(lower=floor)
+    high = by_market["penetration_high"].mask(other, OTHER_MESSENGER_RANGE[1]).clip(lower=floor)
     is_published = source == "published"
     low = low.mask(is_published, found["penetration_low"].astype("float64"))
     high = high.mask(is_published, found["penetration_high"].astype("float64"))
     low = low.mask(source == "given", share)
     high = high.mask(source == "given", share).clip(upper=1.0)
-    return pd.DataFrame({"share": share, "source": source, "low": low, "high": high})
+    shared = by_market["shared"].where(source == "assumed by market", 0.0)
+    shared = shared.mask(source == "assumed: another messenger leads", 1.0)
+    return pd.DataFrame({"share": share, "source": source, "low": low, "high": high,
+                         "shared": shared})  # fmt: skip
 
 
 def _scale_users(
@@ -402,3 +406,72 @@ def _country_penetration(figures: pd.DataFrame, year: int) -> dict[str, object]:
                years=f"{pool['year'].min()}-{pool['year'].max()}",
                capped=bool(pool["capped"].any()))  # fmt: skip
     return row
+
+
+def market_penetration(
+    published: pd.DataFrame | None = None,
+    countries: pd.DataFrame | None = None,
+    *,
+    level: float = MODEL_LEVEL,
+) -> pd.DataFrame:
+    """The model for a country without a published figure: like the published countries of its
+    market.
+
+    The published penetrations (:func:`published_penetration`; those where another messenger
+    leads left out) are taken on the logit scale (clipped to 2-98%), one normal per market
+    (all published countries together for a market with fewer than 3). A country of that
+    market gets the back-transformed mean, and the ``level`` prediction interval for one new
+    country (Student's t with ``n - 1`` degrees of freedom, scale ``sd * sqrt(1 + 1 / n)``);
+    missing where fewer than 2 countries are published.
+
+    Parameters
+    ----------
+    published : DataFrame, optional
+        :func:`published_penetration`'s table (default: the shipped figures).
+    countries : DataFrame, optional
+        The country table (default :func:`~analysis.load_countries`), for each market.
+    level : float, default 0.9
+        Coverage of the prediction interval.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``market``: ``penetration``, ``penetration_low``, ``penetration_high``
+        (shares 0-1), ``countries`` (published countries fitted, ``n``), ``sd_logit``,
+        ``shared`` (the part of a country's prediction variance that is the uncertainty of the
+        market's mean, ``1 / (n + 1)``, common to all its modelled countries; the rest is the
+        country's own) and ``fit`` ('market', or 'all published' for a market with fewer
+        than 3).
+
+    Examples
+    --------
+    >>> model = market_penetration()
+    >>> model["countries"].to_dict()
+    {'developed': 10, 'developing': 18}
+    >>> bool((model["penetration_high"] - model["penetration_low"] > 0.6).all())  # wide
+    True
+    """
+    from scipy import special, stats
+
+    from analysis.io import countries_by_iso3
+
+    table = countries_by_iso3(countries)
+    published = published_penetration(countries=countries) if published is None else published
+    fitted = published["penetration"].dropna()
+    fitted = fitted[~fitted.index.isin(list(OTHER_MESSENGER_LEADS))].clip(0.02, 0.98)
+    logit = pd.Series(special.logit(fitted), index=fitted.index)
+    markets = table["market"].reindex(logit.index)
+    rows = {}
+    for market in sorted(table["market"].dropna().unique()):
+        x = logit[markets == market]
+        fit = "market" if len(x) >= 3 else "all published"
+        x = x if fit == "market" else logit
+        n, mean, sd = len(x), float(x.mean()), float(x.std(ddof=1)) if len(x) > 1 else np.nan
+        half = stats.t.ppf(0.5 + level / 2, max(n - 1, 1)) * sd * np.sqrt(1 + 1 / max(n, 1))
+        ends = special.expit([mean, mean - half, mean + half])
+        rows[market] = dict(zip(("penetration", "penetration_low", "penetration_high"),
+                                ends.tolist(), strict=True), countries=n, sd_logit=sd,
+                            shared=1 / (n + 1), fit=fit)  # fmt: skip
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "market"
+    return out

@@ -129,6 +129,7 @@ def users_by_region(
             out.loc[region, ["users", "users_low", "users_high"]] = float(value)
             out.loc[region, "penetration"] = float(value) / out.loc[region, "internet_users"]
             out.loc[region, "penetration_source"] = "given users"
+            out.loc[region, "penetration_shared"] = 0.0
     return out
 
 

@@ -39,6 +39,15 @@ def bins(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> slice:
     return slice(min(max(a, 0), n), min(max(b, 0), n))
 
 
+def _cut(
+    base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed and expected reports of the bins overlapping [lo, hi), and which were seen."""
+    cut = bins(base, lo, hi)
+    y = base.observed[cut]
+    return y, base.expected[cut], ~np.isnan(y)
+
+
 def _other_days(
     base: SeriesBaseline,
     lo: pd.Timestamp,
@@ -91,9 +100,7 @@ def window_sum(
     >>> s.excess, s.missing
     (160.0, 0)
     """
-    cut = bins(base, lo, hi)
-    y_all, e_all = base.observed[cut], base.expected[cut]
-    seen = ~np.isnan(y_all)
+    y_all, e_all, seen = _cut(base, lo, hi)
     y, e = y_all[seen], e_all[seen]
     k = base.dispersion
     others = _other_days(base, lo, hi, avoid)
@@ -141,9 +148,7 @@ def excess_between(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> 
     >>> excess_between(base, times[3], times[6])
     40.0
     """
-    cut = bins(base, lo, hi)
-    y, e = base.observed[cut], base.expected[cut]
-    seen = ~np.isnan(y)
+    y, e, seen = _cut(base, lo, hi)
     return float(np.sum(y[seen] - e[seen])) + _impute(y, e, seen, base.dispersion, 0.0)[0]
 
 

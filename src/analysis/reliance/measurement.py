@@ -35,9 +35,10 @@ def measurement_draws(
     * The user base, for metrics per user (:data:`PER_USER_METRICS`): the plausible range
       ``users_low``..``users_high`` read as an interval at that level. Regions whose
       penetration comes from one assumption (``penetration_source`` 'assumed by market'
-      within one ``market``; 'assumed: another messenger leads') move together: if the
-      assumption is wrong, it is wrong for all of them. Published figures move
-      independently; users given by the caller not at all.
+      within one ``market``; 'assumed: another messenger leads') share the part of their
+      draw that ``penetration_shared`` gives (the market model's mean uncertainty; all of it
+      where the column is absent): if the assumption is wrong, it is wrong for all of them.
+      Published figures move independently; users given by the caller not at all.
 
     Columns that are absent add nothing.
 
@@ -66,8 +67,11 @@ def measurement_draws(
         out -= _two_piece(rng.standard_normal(out.shape), *hours, z)
     if metric in PER_USER_METRICS and {"users", "users_low", "users_high"} <= set(impact.columns):
         codes, groups = pd.factorize(_shared_assumption(impact))
-        shared = rng.standard_normal((n, len(groups)))[:, codes]
-        out -= _two_piece(shared, column("users_low"), column("users"), column("users_high"), z)
+        common = rng.standard_normal((n, len(groups)))[:, codes]
+        weight = (np.nan_to_num(column("penetration_shared"), nan=1.0).clip(0, 1)
+                  if "penetration_shared" in impact.columns else np.ones(len(impact)))  # fmt: skip
+        e = np.sqrt(weight) * common + np.sqrt(1 - weight) * rng.standard_normal(out.shape)
+        out -= _two_piece(e, column("users_low"), column("users"), column("users_high"), z)
     return out
 
 
@@ -102,15 +106,18 @@ def draw_penetrations(
     states (for validation: simulate with them, analyse with the table's).
 
     One draw of :func:`measurement_draws`' user-base part: countries whose penetration rests
-    on one assumption move together, published ones apart; capped at 1.
+    on one assumption share its common part (all of it where another messenger leads; the
+    market model's mean uncertainty otherwise), published ones move apart; capped at 1.
 
     Examples
     --------
-    >>> drawn = draw_penetrations(["EGY", "BGD", "BRA"], np.random.default_rng(0))
-    >>> bool(drawn["EGY"] == drawn["BGD"])  # both 55% assumed by market: one draw
+    >>> drawn = draw_penetrations(["CHN", "IRN", "EGY", "BGD", "BRA"], np.random.default_rng(0))
+    >>> bool(drawn["CHN"] == drawn["IRN"])  # both 5% where another messenger leads: one draw
     True
+    >>> bool(drawn["EGY"] == drawn["BGD"])  # the market model: mostly each country's own
+    False
     >>> float(round(drawn["BRA"], 2))  # published 87% (120 M users), drawn on its own
-    0.85
+    0.94
     """
     table = load_countries() if countries is None else countries
     users = service_users(list(regions), table).reset_index()
