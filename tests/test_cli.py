@@ -168,7 +168,7 @@ def test_detect_shows_a_weak_baseline(capsys):
     assert main(["detect", str(path), "--tz", "America/Sao_Paulo"]) == 0
     out = capsys.readouterr().out
     assert "weak" in out.splitlines()[-2].split()  # the table's baseline column
-    assert "weak baseline: fewer than 3 days of history (BRA)" in out
+    assert "Weak baseline in BRA: fewer than 3 days of history" in out
 
 
 def test_naive_times_error_names_the_cli_flag(capsys):

@@ -53,6 +53,31 @@ def _last_column(text: str, name: str) -> list[str]:
     return [line.split()[-1] for line in lines[header + 1 :] if line.strip()]
 
 
+def _figure_titles(notebook: dict) -> list[str]:
+    """The title (with its caption) of every plotly figure the notebook shows."""
+    outputs = [o for c in notebook["cells"] for o in c.get("outputs", [])]
+    figures = [o["data"]["application/vnd.plotly.v1+json"] for o in outputs
+               if "application/vnd.plotly.v1+json" in o.get("data", {})]  # fmt: skip
+    return [f["layout"].get("title", {}).get("text", "") for f in figures]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_figures_shown_in_notebooks_say_when_their_data_are_simulated(executed, name):
+    """The figures that make figures writes said so; the same figures shown in the notebooks
+    did not, so one copied out of a notebook read as real reports. The catalogue of real
+    outages is the one figure of real data; the market figures name the assumption that
+    sets their ratio."""
+    titles = _figure_titles(json.loads((executed / f"{name}.ipynb").read_text()))
+    real = [t for t in titles if t.startswith("Reported outages of WhatsApp")]
+    simulated = [t for t in titles if t not in real]
+    assert simulated
+    said = "Simulated example" if name == "06_your_data" else "Simulated data (whatsapp_2017"
+    assert all(said in t for t in simulated), titles
+    if name == "04_reliance_by_market":
+        assert all("assumed reliance (developing 1.5, developed 1)" in t for t in simulated)
+
+
 @pytest.mark.slow
 def test_notebooks_02_and_03_read_a_file_with_its_format_zone_and_kind(tmp_path):
     """A Trends export (naive local times) once could not go through the notebooks, and
@@ -66,6 +91,9 @@ def test_notebooks_02_and_03_read_a_file_with_its_format_zone_and_kind(tmp_path)
                               "tz": "America/Sao_Paulo", "kind": "index"})  # fmt: skip
     text = (tmp_path / "02_estimate_duration.ipynb").read_text()
     assert "2017-05-03 20:0" in text  # the Trends window's start, 20:00-20:09 UTC
+    titles = _figure_titles(json.loads(text))
+    assert titles
+    assert not any("Simulated" in t for t in titles)  # the user's file is not simulated
     run_notebooks(ROOT / "notebooks", tmp_path, names=("03_regional_impact",),
                   parameters={"reports_path": str(fixture)})  # fmt: skip
     notebook = json.loads((tmp_path / "03_regional_impact.ipynb").read_text())

@@ -26,10 +26,44 @@ def test_each_step_is_computed_once_and_handed_on():
     assert np.isnan(row["reliance_index"])
 
 
+def test_the_baselines_are_fitted_once_and_handed_to_each_step(monkeypatch):
+    """expected_reports, estimate_outages and regional_impact each fitted their own baselines
+    (three fits of every series for one study); the study now fits them once and hands them
+    on, with the same results as each step fitting its own."""
+    import analysis.baseline as baseline
+    from analysis import estimate_outages, expected_reports, regional_impact
+    from analysis.schema import group_keys
+
+    reports = Study.from_file(FIXTURES / "counts_90s.csv").reports
+    fits = []
+    fit = baseline.series_baseline
+    monkeypatch.setattr(baseline, "series_baseline", lambda *a, **k: fits.append(1) or fit(*a, **k))
+    study = Study(reports)
+    study.expected, study.windows, study.impact  # noqa: B018 (each step, computed)
+    assert len(fits) == reports.groupby(group_keys(reports)).ngroups
+    monkeypatch.setattr(baseline, "series_baseline", fit)
+    pd.testing.assert_frame_equal(study.windows, estimate_outages(reports))
+    pd.testing.assert_frame_equal(study.expected, expected_reports(reports))
+    pd.testing.assert_frame_equal(study.impact, regional_impact(reports, study.windows))
+
+
+def test_baselines_of_other_data_are_refused():
+    from analysis import estimate_outages
+    from analysis.baseline import series_baselines
+
+    reports = Study.from_file(FIXTURES / "counts_90s.csv").reports
+    bases = series_baselines(reports)
+    later = reports.assign(time=reports["time"] + pd.Timedelta("90s"))
+    with pytest.raises(ValueError, match=r"not fitted to these reports: .* on another grid"):
+        estimate_outages(later, baselines=bases)
+    with pytest.raises(ValueError, match=r"not fitted to these reports: .* missing"):
+        estimate_outages(reports, baselines={})
+
+
 def test_notes_flag_a_weak_baseline_only_where_history_is_short():
     short = Study.from_file(FIXTURES / "downdetector_15min.csv", tz="America/Sao_Paulo")
     long = Study.from_file(FIXTURES / "counts_30s.csv")
-    assert "**Weak baseline in BRA**: 2 day(s) of data" in short.notes()
+    assert "Weak baseline in BRA: 2 day(s) of data" in short.notes()
     assert "Weak baseline" not in long.notes()
     assert bool(short.windows["weak_baseline"].iloc[0])
     assert not long.windows["weak_baseline"].any()

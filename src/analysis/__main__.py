@@ -170,7 +170,7 @@ def _detect(args: argparse.Namespace) -> int:
     if windows.empty:
         print(f"{args.file}: no outage found")
         return 0
-    from analysis.baseline import PROFILE_DAYS
+    from analysis.baseline import weak_baseline_note
     from analysis.study import depth_text, hours_minutes, ranges_text
 
     shown = windows.assign(
@@ -191,8 +191,7 @@ def _detect(args: argparse.Namespace) -> int:
     print(shown[columns].to_string(index=False))
     weak = shown.loc[windows["weak_baseline"].to_numpy(bool), "region"].unique()
     if len(weak):
-        print(f"weak baseline: fewer than {PROFILE_DAYS} days of history ({', '.join(weak)}); "
-              "its windows rest on a rolling median and are less certain")  # fmt: skip
+        print(weak_baseline_note(weak))
     return 0
 
 

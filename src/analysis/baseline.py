@@ -31,6 +31,7 @@ outages cover a minority of the days at any time of day and less than half of an
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -46,8 +47,10 @@ __all__ = [
     "SeriesBaseline",
     "check_width",
     "expected_reports",
+    "fitted_baselines",
     "series_baseline",
     "series_baselines",
+    "weak_baseline_note",
 ]
 
 DAY = pd.Timedelta("1D")
@@ -304,6 +307,7 @@ def expected_reports(
     trim: float = 0.2,
     min_days: int = PROFILE_DAYS,
     fallback_window: str | pd.Timedelta = "12h",
+    baselines: Mapping[tuple, SeriesBaseline] | None = None,
 ) -> pd.DataFrame:
     """Expected reports per region and bin, with a prediction band.
 
@@ -325,6 +329,10 @@ def expected_reports(
         Fewest days of history for the time-of-day profile.
     fallback_window : str or Timedelta
         Rolling-median window when history is short.
+    baselines : mapping, optional
+        The series' baselines, fitted once (:func:`series_baselines`) and handed along;
+        ``smooth``, ``trim``, ``min_days`` and ``fallback_window`` are then those they
+        were fitted with.
 
     Returns
     -------
@@ -347,9 +355,10 @@ def expected_reports(
     if not 0 <= trim < 0.5:
         raise ValueError(f"trim must be in [0, 0.5), got {trim}")
     reports = validate_reports(reports)
-    bases = series_baselines(
-        reports, smooth=smooth, trim=trim, min_days=min_days, fallback_window=fallback_window
-    )
+    bases = fitted_baselines(
+        reports, baselines, smooth=smooth, trim=trim, min_days=min_days,
+        fallback_window=fallback_window,
+    )  # fmt: skip
     parts = []
     for key, series, width in iter_series(reports):
         base = bases[key]
@@ -445,3 +454,59 @@ def series_baselines(reports: pd.DataFrame, **options: object) -> dict[tuple, Se
             zone=region_zone(key[-1]), share=_share(series, key, source), **options,
         )  # fmt: skip
     return out
+
+
+def fitted_baselines(
+    reports: pd.DataFrame,
+    baselines: Mapping[tuple, SeriesBaseline] | None = None,
+    **options: object,
+) -> dict[tuple, SeriesBaseline]:
+    """The baselines of ``reports``' series: ``baselines`` where given (fitted once by
+    :func:`series_baselines`, for instance by :class:`~analysis.study.Study`, and handed to
+    each step), else fitted here with ``options`` (see :func:`series_baseline`).
+
+    Raises
+    ------
+    ValueError
+        If given ``baselines`` lack a series of ``reports``, or were fitted on another grid
+        (first bin or bin width), so they belong to other data.
+
+    Examples
+    --------
+    >>> from analysis import scenarios, simulate
+    >>> sim = simulate(scenarios.quiet(days=4, regions=("BRA", "IND"), freq="1h"), seed=1)
+    >>> once = series_baselines(sim.reports)
+    >>> brazil = sim.reports[sim.reports["region"] == "BRA"]
+    >>> fitted_baselines(brazil, once)[("whatsapp", "BRA")] is once[("whatsapp", "BRA")]
+    True
+    """
+    if baselines is None:
+        return series_baselines(reports, **options)
+    out = {}
+    for key, series, width in iter_series(reports):
+        base = baselines.get(key)
+        if base is None or base.width != width or base.times[0] != series["time"].min():
+            why = "missing" if base is None else "on another grid"
+            raise ValueError(f"the baselines given were not fitted to these reports: series "
+                             f"{key} is {why}")  # fmt: skip
+        out[key] = base
+    return out
+
+
+def weak_baseline_note(regions: Iterable[str], days: int | None = None) -> str:
+    """The caveat of a weak baseline in words, one wording for the CLI and
+    :meth:`~analysis.study.Study.notes`; ``days``: the days of data, where one region's.
+
+    Examples
+    --------
+    >>> weak_baseline_note(["BRA", "MEX"]).split(":")[0]
+    'Weak baseline in BRA, MEX'
+    >>> weak_baseline_note(["BRA"], days=2)[:58]
+    'Weak baseline in BRA: 2 day(s) of data, fewer than the 3 a'
+    """
+    history = (f"fewer than {PROFILE_DAYS} days of history" if days is None
+               else f"{days} day(s) of data, fewer than the {PROFILE_DAYS} a profile of the "
+               "day needs")  # fmt: skip
+    return (f"Weak baseline in {', '.join(regions)}: {history}, so the expected signal is a "
+            "rolling median over 12 hours: an outage longer than about 6 hours pulls it up, "
+            "and the windows and excess there are rough.")  # fmt: skip

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from analysis import scenarios
-from analysis.baseline import expected_reports
+from analysis.baseline import expected_reports, series_baselines
 from analysis.detect import estimate_outages
 from analysis.impact import WorldImpact, one_per_region, regional_impact, summarize_impact
 from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
 from analysis.schema import hours_minutes
-from analysis.simulate import Simulation, simulate
+from analysis.simulate import Scenario, Simulation, simulate
 from analysis.users import is_assumed
 
 __all__ = ["CaseStudy", "load_or_simulate", "whatsapp_2017_case"]
@@ -183,14 +183,16 @@ def whatsapp_2017_case(
     """
     scenario = scenarios.whatsapp_2017(days_before=days_before, freq=freq, regions=regions)
     sim = simulate(scenario, seed)
+    bases = series_baselines(sim.reports)  # fitted once, handed to each step
     main = sim.reports[sim.reports["service"] == scenario.service]
-    windows = estimate_outages(main)
-    impact = regional_impact(sim.reports, windows, users_total=scenario.users_total)
+    windows = estimate_outages(main, baselines=bases)
+    impact = regional_impact(sim.reports, windows, users_total=scenario.users_total,
+                             baselines=bases)  # fmt: skip
     one = one_per_region(impact)
     countries = load_countries()
     return CaseStudy(
         simulation=sim,
-        expected=expected_reports(sim.reports),
+        expected=expected_reports(sim.reports, baselines=bases),
         windows=windows,
         impact=impact,
         world=summarize_impact(impact, windows),
@@ -218,6 +220,38 @@ def users_total_for(reports_path: str | None, users_total: float | None = None) 
     if users_total is not None:
         return users_total
     return WHATSAPP_USERS_2017 if reports_path is None else None
+
+
+def simulation_caption(scenario: Scenario, seed: int, *, set_by_reliance: bool = False) -> str:
+    """What a figure of simulated data must say inside its image: that its data are
+    simulated, with the scenario and seed, and where ``set_by_reliance`` (a ratio of markets
+    follows from the simulator's reliance by market) which assumption set it.
+
+    Examples
+    --------
+    >>> simulation_caption(scenarios.whatsapp_2017(), 7)
+    'Simulated data (whatsapp_2017, seed 7), not real reports'
+    """
+    text = f"Simulated data ({scenario.name}, seed {seed}), not real reports"
+    if set_by_reliance:
+        assumed = ", ".join(f"{m} {r:g}" for m, r in scenario.reliance_by_market.items())
+        text += f"; the ratio follows the simulator's assumed reliance ({assumed})"
+    return text
+
+
+def data_caption(reports_path: str | None, *, seed: int = 7, set_by_reliance: bool = False) -> str:
+    """The caption of a notebook's figures from :func:`load_or_simulate`'s data: none for
+    the user's file (``reports_path``), else :func:`simulation_caption` of the simulated
+    3 May 2017.
+
+    Examples
+    --------
+    >>> data_caption("reports.csv"), data_caption(None, seed=3)
+    ('', 'Simulated data (whatsapp_2017, seed 3), not real reports')
+    """
+    if reports_path is not None:
+        return ""
+    return simulation_caption(scenarios.whatsapp_2017(), seed, set_by_reliance=set_by_reliance)
 
 
 def load_or_simulate(

@@ -25,7 +25,7 @@ from plotly.offline import get_plotlyjs
 from tqdm import tqdm
 
 from analysis import plots
-from analysis.case import CaseStudy, whatsapp_2017_case
+from analysis.case import CaseStudy, simulation_caption, whatsapp_2017_case
 from analysis.io import load_events
 
 __all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs", "label",
@@ -65,11 +65,7 @@ class FigureSpec:
         if self.data != _CASE:
             return ""
         sim = case.simulation
-        text = f"Simulated data ({sim.scenario.name}, seed {sim.seed}), not real reports"
-        if self.set_by_reliance:
-            assumed = ", ".join(f"{m} {r:g}" for m, r in sim.scenario.reliance_by_market.items())
-            text += f"; the ratio follows the simulator's assumed reliance ({assumed})"
-        return text
+        return simulation_caption(sim.scenario, sim.seed, set_by_reliance=self.set_by_reliance)
 
 
 def figure_specs() -> list[FigureSpec]:
@@ -169,12 +165,18 @@ def map_config() -> dict[str, str]:
     return {"topojsonURL": f"data:application/json;base64,{shapes}#"}
 
 
-def show(fig: go.Figure, *, renderer: str = "plotly_mimetype", **options: object) -> None:
+def show(
+    fig: go.Figure, *, caption: str = "", renderer: str = "plotly_mimetype", **options: object
+) -> None:
     """Show a figure in a notebook; maps get :func:`map_config`, so they draw offline.
 
-    ``renderer`` (default: plotly's JSON mime type, which JupyterLab's plotly extension
-    draws without running untrusted scripts) and ``options`` go to ``fig.show``.
+    ``caption`` goes under the title, inside the image (:func:`label`; for simulated data,
+    :func:`~analysis.case.simulation_caption`), so that a figure copied out of the notebook
+    still says what its data are. ``renderer`` (default: plotly's JSON mime type, which
+    JupyterLab's plotly extension draws without running untrusted scripts) and ``options``
+    go to ``fig.show``.
     """
+    fig = label(fig, caption)
     config = {**map_config(), **dict(options.pop("config", {}) or {})} if _has_map(fig) else None
     fig.show(renderer=renderer, config=config, **options)
 

@@ -513,6 +513,15 @@ EVENT_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+def read_small_table(path: Path, columns: Collection[str]) -> pd.DataFrame:
+    """A small reference CSV read as text, indexed by file line (the header is line 1), so
+    that errors can name the line; a missing column is refused, naming the file."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.index = frame.index + 2
+    _require_columns(frame, columns, str(path))
+    return frame
+
+
 def _require_columns(frame: pd.DataFrame, required: Collection[str], source: str) -> None:
     """Refuse a reference table that lacks a column, suggesting a near miss."""
     missing = [c for c in required if c not in frame.columns]

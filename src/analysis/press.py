@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.io import countries_by_iso3, load_countries, reference_dir
-from analysis.schema import ReportDataError, parse_counts, raise_rows
+from analysis.io import countries_by_iso3, load_countries, read_small_table, reference_dir
+from analysis.schema import parse_counts, raise_rows
 from analysis.users import service_users
 
 __all__ = [
@@ -70,11 +70,7 @@ def load_press_counts(path: str | os.PathLike[str] | None = None) -> pd.DataFram
     shipped = reference_dir("collected") / "downdetector_press_counts.csv"
     path = shipped if path is None else Path(path)
     source = str(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.index = frame.index + 2  # file lines: the header is line 1
-    missing = [c for c in PRESS_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ReportDataError(source, f"missing columns {missing}", column=missing[0])
+    frame = read_small_table(path, PRESS_COLUMNS)
     frame["reports"] = parse_counts(frame["reports"], source=source, frame=frame,
                                     row_name="line", show=["event", "region"])  # fmt: skip
     unknown = ~frame["region"].isin(load_countries()["iso3"])

@@ -19,10 +19,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.baseline import (
-    PROFILE_DAYS,
     SeriesBaseline,
     expected_reports,
     series_baselines,
+    weak_baseline_note,
 )
 from analysis.detect import estimate_outages
 from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
@@ -49,6 +49,10 @@ class Study:
         Level of every interval.
     source : str
         Where the reports came from (a file name), for the notes.
+    caption : str
+        What the study's figures say under their title, inside the image: '' for the
+        user's data; for an example file, that its data are simulated
+        (:func:`open_study`).
 
     Examples
     --------
@@ -64,6 +68,7 @@ class Study:
     reports: pd.DataFrame
     level: float = 0.9
     source: str = "<DataFrame>"
+    caption: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reports", validate_reports(self.reports))
@@ -77,11 +82,12 @@ class Study:
         tz: str | None = None,
         kind: str | None = None,
         level: float = 0.9,
+        caption: str = "",
     ) -> Study:
         """A study of the file at ``path`` (read by :func:`~analysis.load_reports` with its
         ``format``, the zone ``tz`` of naive times, and the signal ``kind``)."""
         reports = load_reports(path, format, tz=tz, kind=kind)
-        return cls(reports, level=level, source=Path(path).name)
+        return cls(reports, level=level, source=Path(path).name, caption=caption)
 
     @cached_property
     def bases(self) -> dict[tuple, SeriesBaseline]:
@@ -91,12 +97,12 @@ class Study:
     @cached_property
     def expected(self) -> pd.DataFrame:
         """:func:`~analysis.expected_reports` at the study's level."""
-        return expected_reports(self.reports, level=self.level)
+        return expected_reports(self.reports, level=self.level, baselines=self.bases)
 
     @cached_property
     def windows(self) -> pd.DataFrame:
         """:func:`~analysis.estimate_outages` at the study's level."""
-        return estimate_outages(self.reports, level=self.level)
+        return estimate_outages(self.reports, level=self.level, baselines=self.bases)
 
     @cached_property
     def impact(self) -> pd.DataFrame:
@@ -105,7 +111,8 @@ class Study:
         if regional.empty:
             empty = pd.DataFrame(columns=IMPACT_COLUMNS)
             return empty.astype({"region": "str", "start": self.windows["start"].dtype})
-        return regional_impact(self.reports, self.windows, level=self.level)
+        return regional_impact(self.reports, self.windows, level=self.level,
+                               baselines=self.bases)  # fmt: skip
 
     def to_frame(self) -> pd.DataFrame:
         """The windows found, one row per region and window, with their impact's key
@@ -117,11 +124,13 @@ class Study:
     def timeline(self, region: str | None = None) -> go.Figure:
         """The region's signal against its baseline band, with its windows (default: the
         region of the largest window, else the first region)."""
+        from analysis.figures import label
         from analysis.plots import report_timeline
 
         region = region or self._main_region()
         kind = series_kinds(self.reports)[self._key(region)]
-        return report_timeline(self.expected, self.windows, region=region, signal=SIGNALS[kind])
+        fig = report_timeline(self.expected, self.windows, region=region, signal=SIGNALS[kind])
+        return label(fig, self.caption)
 
     def notes(self) -> str:
         """What was found, in Markdown: the data, each window, weak baselines, and the
@@ -160,14 +169,8 @@ class Study:
                 f"{last:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
 
     def _weak_lines(self) -> list[str]:
-        return [
-            f"**Weak baseline in {key[-1]}**: {b.history_days} day(s) of data, fewer than the "
-            f"{PROFILE_DAYS} a profile of the day needs, so the expected signal is a rolling "
-            "median over 12 hours: an outage longer than about 6 hours pulls it up, and the "
-            "windows and excess here are rough."
-            for key, b in self.bases.items()
-            if b.weak
-        ]
+        return [weak_baseline_note([key[-1]], b.history_days)
+                for key, b in self.bases.items() if b.weak]  # fmt: skip
 
 
 def open_study(
@@ -203,15 +206,20 @@ def open_study(
     >>> study = open_study(example="trends_hourly.csv", examples_dir=tempfile.mkdtemp())
     >>> study.source, study.windows["kind"].tolist()
     ('trends_hourly.csv', ['index'])
+    >>> study.timeline().layout.title.text.endswith(
+    ...     "<sup>Simulated example (trends_hourly.csv, analysis.examples seed 20170503), "
+    ...     "not real data</sup>")
+    True
     """
     if reports_path is not None:
         return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level)
-    from analysis.examples import EXAMPLES, write_examples
+    from analysis.examples import EXAMPLES, SEED, write_examples
 
     if example not in EXAMPLES:
         raise ValueError(f"example must be one of {sorted(EXAMPLES)}, got {example!r}")
     path = write_examples(examples_dir)[example]
-    return Study.from_file(path, level=level, **EXAMPLES[example])
+    caption = f"Simulated example ({example}, analysis.examples seed {SEED}), not real data"
+    return Study.from_file(path, level=level, caption=caption, **EXAMPLES[example])
 
 
 def _window_text(row: object, starts: str, ends: str, level: float) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.schema import ReportDataError, raise_rows
+from analysis.schema import raise_rows
 
 __all__ = [
     "MODEL_LEVEL",
@@ -277,15 +277,11 @@ def load_service_use(path: str | os.PathLike[str] | None = None) -> pd.DataFrame
     >>> use.query("iso3 == 'IND' and year == 2017")[["value", "base"]].values.tolist()
     [[200000000.0, 'persons']]
     """
-    from analysis.io import load_countries, reference_dir
+    from analysis.io import load_countries, read_small_table, reference_dir
 
     path = reference_dir() / "whatsapp_use.csv" if path is None else Path(path)
     source = str(path)
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.index = frame.index + 2  # file lines: the header is line 1
-    missing = [c for c in USE_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ReportDataError(source, f"missing columns {missing}", column=missing[0])
+    frame = read_small_table(path, USE_COLUMNS)
 
     def refuse(column: str, problem: str, mask: pd.Series) -> None:
         raise_rows(source, problem, frame, mask, column=column,

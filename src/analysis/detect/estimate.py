@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from analysis.baseline import SeriesBaseline, series_baselines
+from analysis.baseline import SeriesBaseline, fitted_baselines
 from analysis.detect.candidates import Candidate, candidate_excess, flag_candidates, group_events
 from analysis.detect.drops import drop_windows
 from analysis.detect.pooling import estimate_event
@@ -55,6 +57,7 @@ def estimate_outages(
     before: str | pd.Timedelta = "2h",
     after: str | pd.Timedelta = "4h",
     progress: bool = False,
+    baselines: Mapping[tuple, SeriesBaseline] | None = None,
 ) -> pd.DataFrame:
     """Estimate each outage's start, end and duration per region, with intervals.
 
@@ -90,6 +93,9 @@ def estimate_outages(
         Data kept before a candidate and after it for the fit.
     progress : bool
         Show a progress bar.
+    baselines : mapping, optional
+        The series' baselines, fitted once (:func:`~analysis.baseline.series_baselines`)
+        and handed along (default: fitted here).
 
     Returns
     -------
@@ -120,7 +126,7 @@ def estimate_outages(
         raise ValueError(f"level must be in (0, 1), got {level}")
     reports = validate_reports(reports)
     key_names = group_keys(reports)
-    bases = series_baselines(reports)
+    bases = fitted_baselines(reports, baselines)
     kinds = series_kinds(reports)
     rows = [
         {**dict(zip(key_names, key, strict=True)), **row, "kind": "level"}

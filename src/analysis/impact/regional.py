@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.activity import activity, awake_share
-from analysis.baseline import SeriesBaseline, region_zone, series_baselines
+from analysis.baseline import SeriesBaseline, fitted_baselines, region_zone
 from analysis.impact.people import (
     AWAKE_HOURS_PER_DAY,
     HOUR,
@@ -136,6 +136,7 @@ def regional_impact(
     tail: str | pd.Timedelta = "1h",
     rival_tail: str | pd.Timedelta = "6h",
     cost: CostModel | None = None,
+    baselines: Mapping[tuple, SeriesBaseline] | None = None,
 ) -> pd.DataFrame:
     """Impact of an outage per region: excess reports, per-user figures, users, cost.
 
@@ -177,6 +178,10 @@ def regional_impact(
         How long after the start the rival's sign-ups are counted.
     cost : CostModel, optional
         The cost model (default :class:`~analysis.CostModel`).
+    baselines : mapping, optional
+        The series' baselines (of the service and the rival), fitted once
+        (:func:`~analysis.baseline.series_baselines`) and handed along (default: fitted
+        here).
 
     Returns
     -------
@@ -219,7 +224,7 @@ def regional_impact(
     service, rival = resolve_services(reports, service, rival, outages)
     outages = _checked_outages(outages, service)
     main = reports if service is None else reports[reports["service"] == service]
-    bases = {key[-1]: b for key, b in series_baselines(main).items()}
+    bases = {key[-1]: b for key, b in fitted_baselines(main, baselines).items()}
     kinds = {key[-1]: k for key, k in series_kinds(main).items()}
     rows_in = outages[(outages["region"] != "WLD") | ("WLD" in bases)]
     absent = sorted(set(rows_in["region"]) - set(bases))
@@ -231,7 +236,7 @@ def regional_impact(
     context = _Context(
         table, users_by_region(np.array(counted), table, users, users_total),
         {} if rival_reports is None
-        else {key[-1]: b for key, b in series_baselines(rival_reports).items()},
+        else {key[-1]: b for key, b in fitted_baselines(rival_reports, baselines).items()},
         cost or CostModel(), level, pd.Timedelta(tail), pd.Timedelta(rival_tail),
     )  # fmt: skip
     avoid: dict[str, list] = {}
