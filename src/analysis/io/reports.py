@@ -28,51 +28,33 @@ applies, the column and the first offending lines.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import difflib
-import io
 import json
 import os
 import re
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.countries import iso3_codes, to_iso3
+from analysis.countries import to_iso3
+from analysis.io.files import _check_path, _read_csv, _read_text
 from analysis.schema import (
     KINDS,
     ReportDataError,
     parse_counts,
-    parse_times,
-    raise_rows,
     suggest,
     validate_reports,
 )
 
-__all__ = [
-    "CONTINENTS",
-    "COUNTRY_COLUMNS",
-    "FORMATS",
-    "INCOME_GROUPS",
-    "MARKETS",
-    "countries_by_iso3",
-    "load_countries",
-    "load_events",
-    "load_reports",
-    "reference_dir",
-    "sniff_format",
-    "write_simulation",
-]
+__all__ = ["FORMATS", "FORMAT_KINDS", "load_reports", "sniff_format"]
 
 FORMATS: tuple[str, ...] = ("csv", "parquet", "wide", "trends", "ioda")
 #: The kind of signal a format implies (others: the file's ``kind`` column, or reports).
 FORMAT_KINDS = {"ioda": "level", "trends": "index"}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 _TRENDS_HEADER = re.compile(r"^(?P<term>.*?):\s*\((?P<place>[^()]*(?:\([^()]*\))?[^()]*)\)\s*$")
-_OTHER_DELIMITERS = {";": "';'", "\t": "a tab", "|": "'|'"}
 
 
 def load_reports(
@@ -173,13 +155,6 @@ def load_reports(
     return validate_reports(frame, source=source, tz=tz, freq=freq, row_name=row_name)
 
 
-def _check_path(path: Path) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(f"{path}: is a directory, not a report file")
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-
-
 def sniff_format(path: str | os.PathLike[str]) -> str:
     """Guess the format of a report file from its suffix and first bytes.
 
@@ -228,52 +203,6 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
         if difflib.get_close_matches(name, fields, n=1, cutoff=0.75):
             return "csv"
     return "wide"
-
-
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ReportDataError(str(path), "empty file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ReportDataError(
-            str(path),
-            f"not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start} (line {line}); "
-            "re-save the file as UTF-8",
-        ) from exc
-    return text.rstrip("\r\n\t ") + "\n"
-
-
-def _read_csv(text: str, source: str, sep: str, first_line: int) -> pd.DataFrame:
-    """Read CSV text with every cell as a string, indexed by file line number."""
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise ReportDataError(source, "empty file") from exc
-    except pd.errors.ParserError as exc:
-        raise ReportDataError(source, f"malformed CSV: {exc}") from exc
-    if frame.shape[1] == 1:
-        header = str(frame.columns[0])
-        for delimiter, name in _OTHER_DELIMITERS.items():
-            if delimiter in header and delimiter != sep:
-                raise ReportDataError(
-                    source,
-                    f"the header {header!r} looks delimited by {name}, not {sep!r}; "
-                    f"pass sep={delimiter!r}",
-                )
-    frame.index = pd.RangeIndex(first_line + 1, first_line + 1 + len(frame))
-    if frame.empty:
-        raise ReportDataError(source, "header only: no data rows")
-    return frame
 
 
 def _header_fields(text: str, sep: str) -> list[str]:
@@ -491,298 +420,3 @@ def _read_ioda(path: Path) -> pd.DataFrame:
     if frame.empty:
         raise ReportDataError(source, "every value is null: no data", column="values")
     return frame
-
-
-def reference_dir(kind: str = "reference") -> Path:
-    """Folder of the reference tables (``countries.csv``, ``events.csv``), or with
-    ``kind="collected"`` of the collected counts.
-
-    In a source checkout this is ``data/<kind>/``; an installed wheel carries a copy inside
-    the package.
-    """
-    packaged = Path(__file__).resolve().parent / "_data" / kind
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / kind
-
-
-#: Columns of ``events.csv``.
-EVENT_COLUMNS: tuple[str, ...] = (
-    "service", "start_utc", "end_utc", "start_utc_low", "start_utc_high", "duration_min",
-    "scope", "reported", "source",
-)  # fmt: skip
-
-
-def read_small_table(path: Path, columns: Collection[str]) -> pd.DataFrame:
-    """A small reference CSV read as text, indexed by file line (the header is line 1), so
-    that errors can name the line; a missing column is refused, naming the file."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame.index = frame.index + 2
-    _require_columns(frame, columns, str(path))
-    return frame
-
-
-def _require_columns(frame: pd.DataFrame, required: Collection[str], source: str) -> None:
-    """Refuse a reference table that lacks a column, suggesting a near miss."""
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        hint = suggest(missing[0], [c for c in frame.columns if c not in required])
-        raise ReportDataError(source, f"missing columns {missing}{hint}", column=missing[0])
-
-
-def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The catalogue of real outages (``data/reference/events.csv``).
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        Another catalogue with the same columns (default: the shipped one).
-
-    Returns
-    -------
-    DataFrame
-        One row per outage: ``service``, ``start_utc``, ``end_utc`` (``NaT`` where no
-        source gives an end), ``start_utc_low``, ``start_utc_high`` (the range of reported
-        starts, UTC), ``duration_min`` (minutes, as reported; ``<NA>`` if none), ``scope``,
-        ``reported``, ``source``.
-
-    Examples
-    --------
-    >>> events = load_events()
-    >>> row = events[events["start_utc"].dt.date.astype(str) == "2017-05-03"].iloc[0]
-    >>> row["service"], int(row["duration_min"])
-    ('whatsapp', 90)
-    """
-    path = reference_dir() / "events.csv" if path is None else Path(path)
-    _check_path(path)
-    source = str(path)
-    frame = _read_csv(_read_text(path), source, ",", first_line=1)
-    _require_columns(frame, EVENT_COLUMNS, source)
-    for column in ("start_utc", "start_utc_low", "start_utc_high"):
-        frame[column] = parse_times(
-            frame[column],
-            source=source,
-            column=column,
-            frame=frame,
-            row_name="line",
-            show=["service", column],
-        )
-    has_end = frame["end_utc"] != ""
-    end = pd.Series(pd.NaT, index=frame.index, dtype=frame["start_utc"].dtype)
-    end[has_end] = parse_times(
-        frame.loc[has_end, "end_utc"],
-        source=source,
-        column="end_utc",
-        frame=frame.loc[has_end],
-        row_name="line",
-    )
-    frame["end_utc"] = end
-    has_duration = frame["duration_min"] != ""
-    duration = pd.Series(pd.NA, index=frame.index, dtype="Int64")
-    duration[has_duration] = parse_counts(
-        frame.loc[has_duration, "duration_min"],
-        source=source,
-        column="duration_min",
-        row_name="line",
-    )
-    frame["duration_min"] = duration
-    before = (frame["end_utc"] < frame["start_utc"]).fillna(False).to_numpy(dtype=bool)
-    if before.any():
-        raise_rows(source, "end before start", frame, before, column="end_utc",
-                   show=["service", "start_utc", "end_utc"], row_name="line")  # fmt: skip
-    return frame.reset_index(drop=True)
-
-
-#: Columns of ``countries.csv`` and the dtype :func:`load_countries` gives each.
-COUNTRY_COLUMNS: dict[str, str] = {
-    "iso3": "str",
-    "iso2": "str",
-    "name": "str",
-    "continent": "str",
-    "un_region": "str",
-    "timezone": "str",
-    "timezones": "str",
-    "population": "Int64",
-    "population_year": "Int64",
-    "internet_share": "Float64",
-    "internet_share_year": "Int64",
-    "income_group": "str",
-    "gni_per_capita_usd": "Float64",
-    "gni_year": "Int64",
-    "imf_advanced": "boolean",
-    "market": "str",
-    "oecd": "boolean",
-}
-CONTINENTS: tuple[str, ...] = (
-    "Africa", "Asia", "Europe", "North America", "South America", "Oceania",
-)  # fmt: skip
-INCOME_GROUPS: tuple[str, ...] = (
-    "Low income", "Lower middle income", "Upper middle income", "High income",
-)  # fmt: skip
-MARKETS: tuple[str, ...] = ("developed", "developing")
-
-
-def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The country reference table (``data/reference/countries.csv``).
-
-    One row per country or territory of at least about one million people in 2017. Every
-    column's source, year and definition is in ``data/reference/SOURCES.md``. Unknown values
-    are missing (``<NA>``), never guessed: every consumer must handle them explicitly.
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        Another table with the same columns (default: the shipped one).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by nothing (a ``RangeIndex``), with the columns of :data:`COUNTRY_COLUMNS`
-        (nullable ``Int64`` / ``Float64`` / ``boolean`` where values can be missing; shares
-        in percent) plus ``internet_users`` (people, ``population x internet_share / 100``,
-        missing where either is) and ``zones`` (tuple of IANA zones: ``timezones`` split, or
-        the one ``timezone``).
-
-    Raises
-    ------
-    ReportDataError
-        If a column is missing, a code is unknown or repeated, a zone is not an IANA zone,
-        or a value is out of its domain; the message names the file, column and line.
-
-    Examples
-    --------
-    >>> countries = load_countries()
-    >>> countries.set_index("iso3").loc["BRA", ["market", "timezone"]].tolist()
-    ['developing', 'America/Sao_Paulo']
-    """
-    from zoneinfo import available_timezones
-
-    path = reference_dir() / "countries.csv" if path is None else Path(path)
-    _check_path(path)
-    source = str(path)
-    frame = _read_csv(_read_text(path), source, ",", first_line=1)
-    _require_columns(frame, COUNTRY_COLUMNS, source)
-
-    def refuse(column: str, problem: str, mask: pd.Series) -> None:
-        raise_rows(source, problem, frame, mask, column=column, show=[column], row_name="line")
-
-    for column in ("iso3", "iso2", "name", "continent", "timezone", "market", "income_group"):
-        blank = frame[column].str.strip() == ""
-        if blank.any():
-            refuse(column, "missing values", blank)
-    duplicated = frame["iso3"].duplicated(keep=False)
-    if duplicated.any():
-        refuse("iso3", "repeated codes", duplicated)
-    codes = iso3_codes()
-    unknown = ~frame["iso3"].isin(list(codes - {"WLD"}))
-    if unknown.any():
-        refuse("iso3", "not an ISO 3166-1 alpha-3 code", unknown)
-    zones = available_timezones()
-    listed = frame["timezones"].str.split(";")
-    frame["zones"] = [
-        tuple(z) if z != [""] else (one,) for z, one in zip(listed, frame["timezone"], strict=True)
-    ]
-    bad_zone = frame["zones"].map(lambda zs: any(z not in zones for z in zs)) | ~frame[
-        "timezone"
-    ].isin(list(zones))
-    if bad_zone.any():
-        refuse("timezone", "not an IANA time zone", bad_zone)
-    for column, allowed in (
-        ("continent", CONTINENTS),
-        ("income_group", INCOME_GROUPS),
-        ("market", MARKETS),
-    ):
-        outside = ~frame[column].isin(list(allowed))
-        if outside.any():
-            refuse(column, f"values outside {list(allowed)}", outside)
-    for column, dtype in COUNTRY_COLUMNS.items():
-        if dtype == "str":
-            continue
-        text = frame[column].str.strip()
-        if dtype == "boolean":
-            outside = ~text.str.lower().isin(["true", "false", ""])
-            if outside.any():
-                refuse(column, "not true/false", outside)
-            frame[column] = text.str.lower().map({"true": True, "false": False}).astype(dtype)
-            continue
-        numbers = pd.to_numeric(text.replace("", None), errors="coerce")
-        bad = numbers.isna() & (text != "")
-        if bad.any():
-            refuse(column, "not a number", bad)
-        if (numbers < 0).any():
-            refuse(column, "negative", numbers < 0)
-        if dtype == "Int64" and (numbers.dropna() % 1 != 0).any():
-            refuse(column, "not a whole number", numbers.notna() & (numbers % 1 != 0))
-        frame[column] = numbers.astype(dtype)
-    over = (frame["internet_share"] > 100).fillna(False)
-    if over.any():
-        refuse("internet_share", "a percentage above 100", over)
-    inconsistent = frame["market"].eq("developed") != frame["imf_advanced"].fillna(False)
-    if inconsistent.any():
-        refuse("market", "market must be 'developed' exactly when imf_advanced", inconsistent)
-    frame["internet_users"] = frame["population"].astype("Float64") * frame["internet_share"] / 100
-    return frame.reset_index(drop=True)
-
-
-def countries_by_iso3(countries: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The country table indexed by ISO-3 code: ``countries`` if given (with an ``iso3``
-    column), else :func:`load_countries`.
-
-    Examples
-    --------
-    >>> countries_by_iso3().loc["BRA", "market"]
-    'developing'
-    """
-    return (load_countries() if countries is None else countries).set_index("iso3")
-
-
-def write_simulation(simulation, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write a :class:`~analysis.simulate.Simulation` to a folder.
-
-    Files: ``reports.parquet`` and ``reports.csv`` (the report frame, times as ISO 8601 with
-    ``+00:00``), ``truth.csv``, ``inputs.csv``, ``bursts.csv``, ``gaps.csv`` and
-    ``scenario.json`` (the scenario's parameters and the seed). Same simulation, same bytes.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-
-    def put(name: str, frame: pd.DataFrame, index: bool = False) -> None:
-        path = out / name
-        if name.endswith(".parquet"):
-            frame.to_parquet(path, index=index)
-        else:
-            frame.to_csv(path, index=index)
-        paths.append(path)
-
-    put("reports.parquet", simulation.reports)
-    put("reports.csv", simulation.reports)
-    put("truth.csv", simulation.truth.assign(duration=simulation.truth["duration"].astype(str)))
-    put("inputs.csv", simulation.inputs, index=True)
-    put("bursts.csv", simulation.bursts)
-    put("gaps.csv", simulation.gaps)
-    meta = {"seed": simulation.seed, "scenario": _plain(dataclasses.asdict(simulation.scenario))}
-    path = out / "scenario.json"
-    path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    paths.append(path)
-    return paths
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy of a scenario's fields (timestamps and durations as ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, pd.Timedelta):
-        return value.isoformat()
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    return value
