@@ -54,7 +54,7 @@ def one(reliance: float, seed: int, estimated: bool) -> pd.DataFrame:
     sim = simulate(scenario, seed)
     windows = estimate_outages(sim.reports) if estimated else sim.truth
     impact = regional_impact(sim.reports, windows, users=sim.inputs["users"])
-    table = compare_metrics(one_per_region(impact), METRICS, n_boot=500,
+    table = compare_metrics(one_per_region(impact), metrics=METRICS, n_boot=500,
                             n_perm=1000, seed=seed)  # fmt: skip
     return table.assign(true_ratio=reliance, seed=seed)
 
@@ -82,7 +82,7 @@ def misspecified(reliance: float, seed: int) -> pd.DataFrame:
                                 strict=True)),
     ), seed)  # fmt: skip
     impact = regional_impact(sim.reports, estimate_outages(sim.reports))
-    table = compare_metrics(one_per_region(impact), METRICS, n_boot=500, n_perm=1000,
+    table = compare_metrics(one_per_region(impact), metrics=METRICS, n_boot=500, n_perm=1000,
                             seed=seed)  # fmt: skip
     return table.assign(true_ratio=reliance, seed=seed)
 
@@ -148,7 +148,7 @@ def main() -> None:
     began = time.perf_counter()
     impact = regional_impact(sim.reports, windows, users_total=scenarios.WHATSAPP_USERS_MAY_2017)
     middle = time.perf_counter()
-    compare_metrics(one_per_region(impact), METRICS)
+    compare_metrics(one_per_region(impact), metrics=METRICS)
     done = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nregional_impact on {len(sim.reports):,} rows ({len(impact)} regions, with the "

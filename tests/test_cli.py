@@ -205,3 +205,18 @@ def test_impact_of_an_index_gives_ratios_and_says_what_it_left_out(capsys):
     assert 3 < row["excess_ratio_low"] < row["excess_ratio"]  # searches rose many-fold
     assert row["users"] is None
     assert row["cost_usd_exposed"] is None
+
+
+def test_one_json_encoder_for_every_command():
+    """detect wrote what json cannot with default=float and impact with default=str, so one
+    value type came out as a number from one command and as text from the other."""
+    import numpy as np
+
+    from analysis.__main__ import json_text
+
+    out = json.loads(json_text({"n": np.int64(3), "share": np.float32(0.5),
+                                "flag": np.bool_(True), "gone": pd.NaT,
+                                "at": pd.Timestamp("2017-05-03 20:05", tz="UTC"),
+                                "took": pd.Timedelta("1h30min")}))  # fmt: skip
+    assert out == {"n": 3, "share": 0.5, "flag": True, "gone": None,
+                   "at": "2017-05-03T20:05:00+00:00", "took": "P0DT1H30M0S"}  # fmt: skip

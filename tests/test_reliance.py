@@ -109,7 +109,7 @@ def test_bad_tables_are_refused():
 
 def test_compare_metrics_puts_metrics_side_by_side():
     table = _table([2.0, 3.0, 2.5], [1.0, 1.2]).assign(naive=[1.0, 1.2, 0.9, 1.1, 1.0])
-    out = compare_metrics(table, ["naive", "reliance_index"], n_boot=100, n_perm=100)
+    out = compare_metrics(table, metrics=["naive", "reliance_index"], n_boot=100, n_perm=100)
     assert list(out.index) == ["naive", "reliance_index"]
     assert out.loc["naive", "ratio"] < out.loc["reliance_index", "ratio"]
 

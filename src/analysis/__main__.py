@@ -47,6 +47,34 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
                         "for a local cluster (default: pandas in this process)")  # fmt: skip
 
 
+def json_text(value: object, *, indent: int | None = 2) -> str:
+    """The CLI's one JSON encoder: numbers as numbers (numpy's too), times and durations as
+    ISO 8601 text, missing values as ``null``, anything else as its text.
+
+    Examples
+    --------
+    >>> print(json_text({"n": np.int64(3), "at": pd.Timestamp("2017-05-03 20:05", tz="UTC"),
+    ...                  "took": pd.Timedelta("2h"), "gone": pd.NaT}, indent=None))
+    {"n": 3, "at": "2017-05-03T20:05:00+00:00", "took": "P0DT2H0M0S", "gone": null}
+    """
+    return json.dumps(value, indent=indent, default=_json_value)
+
+
+def _json_value(value: object) -> object:
+    """One value :mod:`json` cannot write (see :func:`json_text`)."""
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp | pd.Timedelta):
+        return value.isoformat()
+    return str(value)
+
+
 def _duration(value: pd.Timedelta) -> str:
     """A duration as pandas' short form ("5min", "1h"); "none" for zero, "unknown" for NaT."""
     if pd.isna(value):
@@ -111,7 +139,7 @@ def _validate(args: argparse.Namespace) -> int:
         for column in ("bin_width", "largest_gap"):
             table[column] = table[column].map(_duration)
         summary["by_series"] = table.to_dict(orient="records")
-        print(json.dumps(summary, indent=2, default=int))
+        print(json_text(summary))
         return 0
     regions = summary["regions"]
     shown = ", ".join(regions[:12])
@@ -164,8 +192,7 @@ def _detect(args: argparse.Namespace) -> int:
         windows = engine.estimate_outages(reports, level=args.level)
     if args.json:
         records = _plain_records(windows)
-        print(json.dumps({"file": str(args.file), "level": args.level, "windows": records},
-                         indent=2, default=float))  # fmt: skip
+        print(json_text({"file": str(args.file), "level": args.level, "windows": records}))
         return 0
     if windows.empty:
         print(f"{args.file}: no outage found")
@@ -215,14 +242,14 @@ def _impact(args: argparse.Namespace) -> int:
     world = summarize_impact(impact, windows)
     kinds = set(impact["kind"])
     metrics = _impact_metrics(kinds)
-    comparison = compare_metrics(one_per_region(impact), metrics, seed=args.seed)
+    comparison = compare_metrics(one_per_region(impact), metrics=metrics, seed=args.seed)
     if args.json:
         summary = world.to_frame().reset_index(names="quantity")
-        print(json.dumps({
+        print(json_text({
             "file": str(args.file), "level": args.level,
             "regions": _plain_records(impact), "world": _plain_records(summary),
             "markets": _plain_records(comparison.reset_index(names="metric")),
-        }, indent=2, default=str))  # fmt: skip
+        }))  # fmt: skip
         return 0
     shown = impact.sort_values(["user_hours_exposed", "region"], ascending=[False, True])
     shown = shown[_impact_columns(kinds)].assign(
@@ -293,7 +320,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
         paths += write_log(sim, Path(args.out) / "log", seed=args.seed)
     if args.json:
-        print(json.dumps({"rows": len(sim.reports), "files": [str(p) for p in paths]}))
+        print(json_text({"rows": len(sim.reports), "files": [str(p) for p in paths]}, indent=None))
     else:
         print(f"{sim!r}\nwrote {', '.join(p.name for p in paths)} to {args.out}/")
     return 0
@@ -312,7 +339,7 @@ def _aggregate(args: argparse.Namespace) -> int:
                "reports": int(reports["reports"].sum()),
                "series": int(reports.groupby(["service", "region"]).ngroups)}  # fmt: skip
     if args.json:
-        print(json.dumps(summary))
+        print(json_text(summary, indent=None))
     else:
         print(f"{args.log}: {summary['reports']:,} reports counted into {summary['rows']:,} "
               f"bins of {summary['series']} series; wrote {args.out}")  # fmt: skip
@@ -325,7 +352,7 @@ def _case(args: argparse.Namespace) -> int:
     case = whatsapp_2017_case(args.seed, days_before=args.days_before, freq=args.freq)
     if args.json:
         table = case.table()
-        print(json.dumps(dict(zip(table["figure"], table["estimate"], strict=True)), indent=2))
+        print(json_text(dict(zip(table["figure"], table["estimate"], strict=True))))
     else:
         print(case.markdown())
     return 0

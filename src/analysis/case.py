@@ -197,8 +197,8 @@ def whatsapp_2017_case(
         impact=impact,
         world=summarize_impact(impact, windows),
         comparison=compare_markets(one, countries, seed=seed),
-        naive=compare_markets(one, countries, "excess_per_million_users", seed=seed),
-        by_ratio=compare_markets(one, countries, "excess_ratio", seed=seed),
+        naive=compare_markets(one, countries, metric="excess_per_million_users", seed=seed),
+        by_ratio=compare_markets(one, countries, metric="excess_ratio", seed=seed),
         countries=countries,
     )
 

@@ -228,8 +228,8 @@ class MarketComparison:
 def compare_markets(
     impact: pd.DataFrame,
     countries: pd.DataFrame | None = None,
-    metric: str = "reliance_index",
     *,
+    metric: str = "reliance_index",
     log: bool = True,
     level: float = 0.95,
     n_boot: int = 2000,
@@ -358,8 +358,9 @@ def compare_markets(
 
 def compare_metrics(
     impact: pd.DataFrame,
-    metrics: Sequence[str] = ("excess_per_million_users", "reliance_index"),
     countries: pd.DataFrame | None = None,
+    *,
+    metrics: Sequence[str] = ("excess_per_million_users", "reliance_index"),
     **options: object,
 ) -> pd.DataFrame:
     """Developing vs developed for several metrics side by side (the naive and the adjusted).
@@ -372,14 +373,15 @@ def compare_metrics(
     --------
     >>> table = pd.DataFrame({"region": ["BRA", "IND", "NGA", "DEU", "USA", "FRA"],
     ...                       "naive": [3, 1, 2, 1, 2, 3], "adjusted": [3, 3, 3, 1, 1, 1.2]})
-    >>> compare_metrics(table, ["naive", "adjusted"], n_boot=100, n_perm=100)["ratio"].round(2)
+    >>> out = compare_metrics(table, metrics=["naive", "adjusted"], n_boot=100, n_perm=100)
+    >>> out["ratio"].round(2)
     naive       1.0
     adjusted    3.0
     Name: ratio, dtype: float64
     """
     rows = []
     for metric in metrics:
-        result = compare_markets(impact, countries, metric, **options)  # type: ignore[arg-type]
+        result = compare_markets(impact, countries, metric=metric, **options)  # type: ignore[arg-type]
         rows.append(result.markets.iloc[0].rename(metric))
     return pd.DataFrame(rows)
 
@@ -387,8 +389,8 @@ def compare_metrics(
 def user_base_sensitivity(
     impact: pd.DataFrame,
     countries: pd.DataFrame | None = None,
-    metric: str = "reliance_index",
     *,
+    metric: str = "reliance_index",
     factors: Sequence[float] = (0.5, 0.75, 1.0, 1.5, 2.0),
 ) -> pd.DataFrame:
     """How the developing / developed ratio of a per-user metric moves as the assumed user
