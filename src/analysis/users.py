@@ -248,13 +248,18 @@ def _scale_users(
     return pd.concat([scaled, users[fixed]]).reindex(users.index)
 
 
-def load_service_use(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load_service_use(
+    path: str | os.PathLike[str] | None = None, countries: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every published figure of WhatsApp use found (``data/reference/whatsapp_use.csv``).
 
     Parameters
     ----------
     path : str or path-like, optional
         Another file with the columns :data:`USE_COLUMNS` (default: the shipped one).
+    countries : DataFrame, optional
+        The country table its codes must be in (default :func:`~analysis.load_countries`;
+        a caller that holds it already passes it, so that it is not read again).
 
     Returns
     -------
@@ -281,6 +286,7 @@ def load_service_use(path: str | os.PathLike[str] | None = None) -> pd.DataFrame
 
     path = reference_dir() / "whatsapp_use.csv" if path is None else Path(path)
     source = str(path)
+    codes = tuple((load_countries() if countries is None else countries)["iso3"])
     frame = read_small_table(path, USE_COLUMNS)
 
     def refuse(column: str, problem: str, mask: pd.Series) -> None:
@@ -288,7 +294,7 @@ def load_service_use(path: str | os.PathLike[str] | None = None) -> pd.DataFrame
                    show=["iso3", "year", column], row_name="line")  # fmt: skip
 
     for column, allowed in (("base", USE_BASES), ("role", USE_ROLES),
-                            ("iso3", tuple(load_countries()["iso3"]))):  # fmt: skip
+                            ("iso3", codes)):  # fmt: skip
         outside = ~frame[column].isin(list(allowed))
         if outside.any():
             refuse(column, f"values outside the {len(allowed)} allowed", outside)
@@ -371,7 +377,8 @@ def published_penetration(
     from analysis.io import countries_by_iso3
 
     table = countries_by_iso3(countries)
-    shares = _figure_shares(load_service_use() if use is None else use, table)
+    use = load_service_use(countries=table.reset_index()) if use is None else use
+    shares = _figure_shares(use, table)
     shares = shares[shares["role"] != "not used"]
     rows = {code: _country_penetration(group, year) for code, group in shares.groupby("iso3")}
     out = pd.DataFrame.from_dict(rows, orient="index")
