@@ -182,10 +182,10 @@ def test_profiled_amplitude_stays_finite_where_the_likelihood_is_not_concave(see
     excess shape on five bins: the negative-binomial log-likelihood is convex in A far out,
     where the moment start lies. Newton once doubled A there forty times (to 1e14), so that a
     pooled window scored below no outage at all; the amplitude must be the bounded search's,
-    one region alone and in a batch."""
+    from the moment estimate or from wherever a fit's last search ended."""
     from scipy import optimize
 
-    from analysis.detect.model import _profile_amplitudes, nb_loglik, profile_amplitude
+    from analysis.detect.compiled import nb_loglik, newton_amplitude
 
     rng = np.random.default_rng(seed)
     n, k = 150, float(rng.uniform(0.5, 2))
@@ -195,27 +195,23 @@ def test_profiled_amplitude_stays_finite_where_the_likelihood_is_not_concave(see
     y = rng.negative_binomial(k, k / (k + 2 * b)).astype(float)
     best = optimize.minimize_scalar(lambda x: -nb_loglik(y, b + x * g, k), bounds=(0, 1e4),
                                     method="bounded", options={"xatol": 1e-8})  # fmt: skip
-    a, ll = profile_amplitude(g, y, b, k)
-    batch = _profile_amplitudes(g[None], y[None], b[None], np.array([[k]]), np.ones((1, n), bool))
-    assert ll == pytest.approx(-best.fun, abs=1e-4)
+    a = newton_amplitude(g, y, b, k, np.nan)
+    assert nb_loglik(y, b + a * g, k) == pytest.approx(-best.fun, abs=1e-4)
     assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
-    assert batch[0] == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
     # a fit's searches start where the last one ended (warm): anywhere, the same amplitude
     for start in (0.0, 0.5 * best.x, 20 * best.x + 50):
-        warm, _ = profile_amplitude(g, y, b, k, start)
-        (in_batch,) = _profile_amplitudes(g[None], y[None], b[None], np.array([[k]]),
-                                          np.ones((1, n), bool), [start])  # fmt: skip
+        warm = newton_amplitude(g, y, b, k, start)
         assert warm == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
-        assert in_batch == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_profiled_amplitude_is_the_maximum_likelihood(seed):
     """Newton's amplitude matches a bounded scalar search of the negative-binomial
-    log-likelihood, including the boundary A = 0 when reports fall short of the baseline."""
+    log-likelihood, including the boundary A = 0 when reports fall short of the baseline,
+    and skips missing bins."""
     from scipy import optimize
 
-    from analysis.detect.model import nb_loglik, profile_amplitude
+    from analysis.detect.compiled import nb_loglik, newton_amplitude
 
     rng = np.random.default_rng(seed)
     n, k = 200, float(rng.uniform(0.5, 50))
@@ -223,11 +219,20 @@ def test_profiled_amplitude_is_the_maximum_likelihood(seed):
     g = np.where(rng.random(n) < 0.3, 0.0, rng.gamma(2.0, 1.0, n))
     amplitude = [0.0, 0.5, 5.0, 40.0, 0.0][seed]
     y = rng.negative_binomial(k, k / (k + b * (0.8 if seed == 4 else 1) + amplitude * g))
-    a, ll = profile_amplitude(g, y.astype(float), b, k)
-    best = optimize.minimize_scalar(lambda x: -nb_loglik(y, b + x * g, k), bounds=(0, 500),
-                                    method="bounded", options={"xatol": 1e-8})  # fmt: skip
-    assert ll == pytest.approx(-best.fun, abs=1e-4)
-    assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
+    y = y.astype(float)
+    gaps = y.copy()
+    gaps[::7] = np.nan
+    for counts in (y, gaps):
+        seen = ~np.isnan(counts)
+        a = newton_amplitude(g, counts, b, k, np.nan)
+        best = optimize.minimize_scalar(
+            lambda x, seen=seen, c=counts: -nb_loglik(c[seen], b[seen] + x * g[seen], k),
+            bounds=(0, 500),
+            method="bounded",
+            options={"xatol": 1e-8},
+        )
+        assert nb_loglik(counts, b + a * g, k) == pytest.approx(-best.fun, abs=1e-4)
+        assert a == pytest.approx(best.x, abs=1e-3 * max(1.0, best.x))
 
 
 def test_windows_carry_a_duration_interval_from_the_joint_variance(regional_found):

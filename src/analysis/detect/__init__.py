@@ -26,8 +26,10 @@ that reporting process instead of thresholding the reports themselves:
    noticing delay (mean ``delay``) followed by an exponential reporting lag (mean
    ``decay``). The minutes are summed into the series' bins and the counts are negative
    binomial with the baseline's ``k``. ``start``, ``end`` (continuous, in minutes), ``delay``,
-   ``decay``, ``f`` and ``eta`` are estimated by maximum likelihood (Nelder-Mead, scipy) with
-   ``A`` profiled out (Newton); nothing is taken from the simulator's settings.
+   ``decay``, ``f`` and ``eta`` are estimated by maximum likelihood (Nelder-Mead) with ``A``
+   profiled out (Newton); nothing is taken from the simulator's settings. The likelihood and
+   its search run compiled (numba, :mod:`analysis.detect.compiled`): the kernel's convolution
+   is an exact recursion, so one evaluation costs microseconds.
 4. **Pooling.** Candidates that overlap in time across regions form one event; a pooled fit
    shares ``start``, ``end`` and the kernel across the regions with the most excess, each
    with its own amplitude, giving a worldwide estimate (``region = 'WLD'``,

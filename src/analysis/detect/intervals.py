@@ -13,10 +13,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.detect.model import (
-    ALL,
+    FIT,
     MINUTE,
     PEAKED_SHAPE,
     WINDOW_AND_KERNEL,
+    Batch,
     Params,
     Window,
     fit_model,
@@ -48,7 +49,7 @@ def standard_errors(
     p: Params,
     windows: list[Window],
     shifts: list[float],
-    free: tuple[int, ...] = ALL,
+    free: tuple[int, ...] = FIT,
 ) -> tuple[float, float, float]:
     """Standard errors of start, end and duration (minutes) from the numerical Hessian of the
     profile log-likelihood over the ``free`` parameters (start and end must be free)."""
@@ -56,7 +57,8 @@ def standard_errors(
     steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05])
     free = tuple(free)
     cache: dict[tuple[int, ...], float] = {}
-    warm: dict[int, float] = {}
+    batch = Batch.of(windows, shifts)
+    warm = batch.cold()
 
     def f(*moves: tuple[int, int]) -> float:
         key = tuple(sorted(moves))
@@ -64,7 +66,7 @@ def standard_errors(
             x = v.copy()
             for i, sign in moves:
                 x[i] += sign * steps[i]
-            cache[key] = loglik(x, windows, shifts, warm)
+            cache[key] = batch.loglik(x, warm)[0]
         return cache[key]
 
     dim = len(free)
