@@ -193,3 +193,23 @@ def test_real_tweets(real_case):
     assert (labels["start"] >= first).all()
     assert (labels["end"] <= hi).all()
     assert set(labels["region"]) <= set(sf.TICKER_REGIONS.values())
+
+
+def test_intervals_cover_ends_of_outages_whose_reports_fade():
+    """A short outage with a slow report tail and a long one whose reports fade fit the same
+    reports. The end interval used to follow the first reading alone: on fading outages at
+    5-minute bins it held 14 of 34 visible true ends (0.41). Refitted with reports that lag
+    little and fade as well, the interval covers both readings and holds 22 of 34 (0.65).
+    The model still does not fit these outages; the bound guards the envelope, with room for
+    one or two windows that move between machines."""
+    import stress
+
+    covered, visible = 0, 0
+    for seed in range(90_000, 90_010):
+        case = sf.make_case("peak_and_fade", seed, freq="5min")
+        scored = stress.score_case(case, analysis.estimate_outages(case.reports))
+        ends = scored[scored["matched"].astype(bool) & scored["end_visible"].eq(True)]
+        covered += int(ends["end_covered"].sum())
+        visible += len(ends)
+    assert visible == 34
+    assert covered / visible >= 0.55

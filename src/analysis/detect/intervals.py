@@ -8,11 +8,14 @@ with a model-error term, and stretched to cover a refit under a peaked noticing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis.detect.model import (
+    FADING,
     FIT,
     MINUTE,
     PEAKED_SHAPE,
@@ -33,6 +36,38 @@ from analysis.detect.model import (
 #: coverage; on the project's own simulator they over-cover (1.0 / 0.97 or more).
 MODEL_ERROR_START = 2.5
 MODEL_ERROR_END = 0.5
+#: A slow report tail after a short outage and a long outage whose reports fade fit the same
+#: reports. The intervals cover both: an event whose fitted reports lag longer than this
+#: (mean decay, minutes) is refitted with reports that lag this little and may fade to
+#: ``FADE_FLOOR`` of their onset rate. Not at bins of ``FADE_MAX_WIDTH`` or coarser, where a
+#: report tail lies within a bin or two and the refit only moves times within a bin.
+FADE_DECAY = 5.0
+FADE_FLOOR = 0.02
+FADE_MAX_WIDTH = pd.Timedelta("1h")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """How far the start and end move (minutes) when the event is refitted under other
+    reporting processes that fit the same reports: one (start, end) shift per refit."""
+
+    shifts: tuple[tuple[float, float], ...] = ()
+
+    def _range(self, values: list[float]) -> tuple[float, float]:
+        return min([0.0, *values]), max([0.0, *values])
+
+    @property
+    def start(self) -> tuple[float, float]:
+        """The furthest shifts of the start, earlier (<= 0) and later (>= 0)."""
+        return self._range([s for s, _ in self.shifts])
+
+    @property
+    def end(self) -> tuple[float, float]:
+        return self._range([e for _, e in self.shifts])
+
+    @property
+    def duration(self) -> tuple[float, float]:
+        return self._range([e - s for s, e in self.shifts])
 
 
 def bin_floor(width: pd.Timedelta) -> float:
@@ -114,24 +149,39 @@ def scan_se(v: np.ndarray, i: int, windows: list[Window], shifts: list[float], t
 
 def fit_with_uncertainty(
     windows: list[Window], shifts: list[float], start: Params, free: tuple[int, ...]
-) -> tuple[Params, float, tuple[float, float, float], tuple[float, float], float]:
-    """Fit, standard errors (quasi-likelihood inflated), the kernel-shape spread (how far
-    start and end move, in minutes, when the noticing delay is peaked, shape 3, instead) and
-    the Pearson overdispersion ``phi``."""
+) -> tuple[Params, float, tuple[float, float, float], Envelope, float]:
+    """Fit, standard errors (quasi-likelihood inflated), the envelope of refits under other
+    reporting processes (:func:`refit_envelope`) and the Pearson overdispersion ``phi``."""
     params, ll = fit_model(windows, shifts, start, free=free)
     phi = overdispersion(params.vector(), windows, shifts)
     se = inflate(standard_errors(params, windows, shifts, free), phi)
-    peaked = Params(params.start, params.end, params.delay, params.decay, params.floor,
-                     params.eta, PEAKED_SHAPE)  # fmt: skip
+    return params, ll, se, refit_envelope(params, windows, shifts), phi
+
+
+def refit_envelope(p: Params, windows: list[Window], shifts: list[float]) -> Envelope:
+    """How far start and end move when the windows are refitted from ``p`` under a peaked
+    noticing delay (gamma, shape :data:`PEAKED_SHAPE`: few reports in the first minutes) and,
+    where the fitted reports lag more than :data:`FADE_DECAY` minutes at bins finer than
+    :data:`FADE_MAX_WIDTH`, with reports that lag that little and fade (novelty floor down to
+    :data:`FADE_FLOOR`): a short outage with a slow report tail and a long one whose reports
+    fade fit the same reports."""
+    peaked = Params(p.start, p.end, p.delay, p.decay, p.floor, p.eta, PEAKED_SHAPE)
     alt, _ = fit_model(windows, shifts, peaked, free=WINDOW_AND_KERNEL, restarts=0)
-    return params, ll, se, (alt.start - params.start, alt.end - params.end), phi
+    moves = [(alt.start - p.start, alt.end - p.end)]
+    if p.decay > FADE_DECAY and max(w.width for w in windows) < FADE_MAX_WIDTH:
+        fading = Params(p.start, p.end + p.decay - FADE_DECAY, min(p.delay, FADE_DECAY),
+                        FADE_DECAY, 0.3, 30.0, p.shape)  # fmt: skip
+        alt, _ = fit_model(windows, shifts, fading, free=FADING, restarts=0,
+                           min_floor=FADE_FLOOR)  # fmt: skip
+        moves.append((alt.start - p.start, alt.end - p.end))
+    return Envelope(tuple(moves))
 
 
 def window_row(
     key_columns: dict,
     p: Params,
     se: tuple[float, float, float],
-    spread: tuple[float, float],
+    envelope: Envelope,
     origin: pd.Timestamp,
     windows: list[Window],
     *,
@@ -150,7 +200,8 @@ def window_row(
     # the duration's joint standard error (the covariance of start and end kept), with both
     # model errors added as if independent
     se_d = float(np.sqrt(max(se[2], floor) ** 2 + MODEL_ERROR_START**2 + model_end**2))
-    stretch = spread[1] - spread[0]  # how the duration moves under a peaked noticing delay
+    (start_lo, start_hi), (end_lo, end_hi) = envelope.start, envelope.end
+    duration_lo, duration_hi = envelope.duration
     start = origin + pd.Timedelta(p.start, "min")
     end = origin + pd.Timedelta(p.end, "min")
     peak_time, peak, excess = pd.NaT, np.nan, 0.0
@@ -169,15 +220,13 @@ def window_row(
         "end": end.round("s"),
         "duration": end.round("s") - start.round("s"),
         "duration_low": max(
-            end - start + pd.Timedelta(min(0, stretch) - zq * se_d, "min"), pd.Timedelta(0)
+            end - start + pd.Timedelta(duration_lo - zq * se_d, "min"), pd.Timedelta(0)
         ).round("s"),
-        "duration_high": (end - start + pd.Timedelta(max(0, stretch) + zq * se_d, "min")).round(
-            "s"
-        ),
-        "start_low": (start + pd.Timedelta(min(0, spread[0]) - zq * se_s, "min")).round("s"),
-        "start_high": (start + pd.Timedelta(max(0, spread[0]) + zq * se_s, "min")).round("s"),
-        "end_low": (end + pd.Timedelta(min(0, spread[1]) - zq * se_e, "min")).round("s"),
-        "end_high": (end + pd.Timedelta(max(0, spread[1]) + zq * se_e, "min")).round("s"),
+        "duration_high": (end - start + pd.Timedelta(duration_hi + zq * se_d, "min")).round("s"),
+        "start_low": (start + pd.Timedelta(start_lo - zq * se_s, "min")).round("s"),
+        "start_high": (start + pd.Timedelta(start_hi + zq * se_s, "min")).round("s"),
+        "end_low": (end + pd.Timedelta(end_lo - zq * se_e, "min")).round("s"),
+        "end_high": (end + pd.Timedelta(end_hi + zq * se_e, "min")).round("s"),
         "level": level,
         "peak_time": peak_time,
         "peak_reports": peak,
@@ -193,7 +242,7 @@ def window_row(
         # error, the fit's own start and the kernel-family envelope around it, in minutes
         "_start_se": max(se[0], floor),
         "_start_fit": start,
-        "_start_envelope": (min(0, spread[0]), max(0, spread[0])),
+        "_start_envelope": envelope.start,
     }
 
 

@@ -106,13 +106,19 @@ class Params:
     shape: int = 1  # the gamma noticing delay's shape, a whole number
 
     @classmethod
-    def from_vector(cls, v: np.ndarray) -> Params:
-        floor = MIN_FLOOR + (1 - MIN_FLOOR) * special.expit(v[4])
+    def from_vector(cls, v: np.ndarray, min_floor: float | None = None) -> Params:
+        """Parameters from the fitted vector (``min_floor``: the floor's lower bound, default
+        :data:`MIN_FLOOR`)."""
+        min_floor = MIN_FLOOR if min_floor is None else min_floor
+        floor = min_floor + (1 - min_floor) * special.expit(v[4])
         return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), floor, np.exp(v[5]),
                    round(np.exp(v[6])))  # fmt: skip
 
-    def vector(self) -> np.ndarray:
-        f = np.clip((self.floor - MIN_FLOOR) / (1 - MIN_FLOOR), 1e-4, 1 - 1e-4)
+    def vector(self, min_floor: float | None = None) -> np.ndarray:
+        """The fitted vector: start, end, log delay, log decay, logit floor (above
+        ``min_floor``, default :data:`MIN_FLOOR`), log eta, log shape."""
+        min_floor = MIN_FLOOR if min_floor is None else min_floor
+        f = np.clip((self.floor - min_floor) / (1 - min_floor), 1e-4, 1 - 1e-4)
         return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
                          np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape)])  # fmt: skip
 
@@ -125,6 +131,7 @@ MIN_FLOOR = 0.15
 # log shape (fixed: never fitted)
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
+FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
@@ -169,21 +176,24 @@ class Batch:
         """Amplitude search starts for :meth:`loglik`: none yet (the moment estimates)."""
         return np.full(len(self.shifts), np.nan)
 
-    def arrays(self) -> tuple:
-        """The compiled likelihood's model constants and window arrays (with a scratch array
-        for the excess shapes per bin)."""
+    def arrays(self, min_floor: float | None = None) -> tuple:
+        """The compiled likelihood's model constants (``min_floor``: the floor's lower bound,
+        default :data:`MIN_FLOOR`) and window arrays (with a scratch array for the excess
+        shapes per bin)."""
         bounds = np.array([BOUNDS[name] for name in ("delay", "decay", "eta", "shape")], float)
-        model = (MIN_FLOOR, bounds, self.span)
+        model = (MIN_FLOOR if min_floor is None else min_floor, bounds, self.span)
         packed = (self.shifts, self.activity, self.cells, self.steps, self.per_bin,
                   self.observed, self.expected, self.bins, self.dispersion,
                   np.zeros(len(self.observed)))  # fmt: skip
         return model, packed
 
-    def loglik(self, v: np.ndarray, warm: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def loglik(
+        self, v: np.ndarray, warm: np.ndarray | None = None, min_floor: float | None = None
+    ) -> tuple[float, np.ndarray]:
         """Profile log-likelihood at the parameter vector ``v`` (``-inf`` outside the bounds)
         and each window's excess shape per bin (amplitude 1). ``warm``: each window's amplitude
         search start (NaN: the moment estimate), overwritten with its maximising amplitude."""
-        model, packed = self.arrays()
+        model, packed = self.arrays(min_floor)
         warm = self.cold() if warm is None else warm
         value = compiled.loglik_at(np.asarray(v, dtype=float), model, packed, warm)
         return value, packed[-1]
@@ -239,18 +249,20 @@ def fit_model(
     *,
     free: tuple[int, ...] = FIT,
     restarts: int = 1,
+    min_floor: float | None = None,
 ) -> tuple[Params, float]:
     """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
 
     Only the parameters at indices ``free`` (start, end, log delay, log decay, logit floor,
-    log eta) move; the others stay at ``start``'s values."""
-    full = start.vector()
+    log eta) move; the others stay at ``start``'s values. ``min_floor``: the novelty floor's
+    lower bound (default :data:`MIN_FLOOR`)."""
+    full = start.vector(min_floor)
     free_idx = np.asarray(free)
     batch = Batch.of(windows, shifts)
-    model, packed = batch.arrays()
+    model, packed = batch.arrays(min_floor)
     warm = batch.cold()  # the amplitudes' searches start where the last one ended
     best = full[free_idx]
-    best_value = -batch.loglik(full, warm)[0]
+    best_value = -batch.loglik(full, warm, min_floor)[0]
     best_value = best_value if np.isfinite(best_value) else 1e300
     steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5])[free_idx]
     dim = len(free_idx)
@@ -265,7 +277,7 @@ def fit_model(
             break
         steps = steps / 2
     full[free_idx] = best
-    return Params.from_vector(full), -best_value
+    return Params.from_vector(full, min_floor), -best_value
 
 
 def initial_params(w: Window, lo: pd.Timestamp, hi: pd.Timestamp) -> Params:

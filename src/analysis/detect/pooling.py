@@ -17,6 +17,7 @@ import pandas as pd
 from analysis.baseline import SeriesBaseline
 from analysis.detect.candidates import Candidate
 from analysis.detect.intervals import (
+    Envelope,
     bin_floor,
     fit_with_uncertainty,
     inflate,
@@ -66,7 +67,7 @@ class PooledFit:
     params: Params
     origin: pd.Timestamp  # minute 0 of the parameters
     se: tuple[float, float, float]  # start, end, duration (minutes)
-    spread: tuple[float, float]  # kernel-family envelope of start and end (minutes)
+    envelope: Envelope  # how start and end move under other reporting processes
     lr: float
     windows: list[Window]
 
@@ -166,14 +167,14 @@ def _pooled_fit(
     first = (min(c.lo for c in top) - origin) / MINUTE
     last = (max(c.hi for c in top) - origin) / MINUTE
     start = Params(first - 5, max(last - 25, first + 5), 4.0, 15.0, 0.5, 60.0)
-    params, ll, se, spread, _ = fit_with_uncertainty(windows, shifts, start, FIT)
+    params, ll, se, envelope, _ = fit_with_uncertainty(windows, shifts, start, FIT)
     robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
     lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
-    return PooledFit(params, origin, se, spread, lr, windows)
+    return PooledFit(params, origin, se, envelope, lr, windows)
 
 
 def _pooled_row(columns: dict, fit: PooledFit, level: float) -> dict:
-    return window_row(columns, fit.params, fit.se, fit.spread, fit.origin, fit.windows,
+    return window_row(columns, fit.params, fit.se, fit.envelope, fit.origin, fit.windows,
                       level=level, estimate="pooled", lr=fit.lr, width=fit.width)  # fmt: skip
 
 
@@ -192,7 +193,7 @@ def _own_row(
     ``min_lr``) or ``"small"`` (a burst's size and likelihood ratio)."""
     if fit is None:
         init = initial_params(w, candidate.lo, candidate.hi)
-        params, ll, se, spread, _ = fit_with_uncertainty([w], [0.0], init, FIT)
+        params, ll, se, envelope, _ = fit_with_uncertainty([w], [0.0], init, FIT)
     else:  # refit window and kernel from the pooled fit (its novelty and family kept); the
         # standard errors over the same parameters (the model error dominates the intervals)
         shift = (fit.origin - w.origin) / MINUTE
@@ -202,13 +203,13 @@ def _own_row(
         params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
         phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
         se = inflate(standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
-        spread = fit.spread
+        envelope = fit.envelope
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
     if params.end - params.start < MIN_WINDOW:
         return None, "collapsed"
     if lr < min_lr:
         return None, "weak"
-    row = window_row(columns, params, se, spread, w.origin, [w], level=level,
+    row = window_row(columns, params, se, envelope, w.origin, [w], level=level,
                      estimate="region", lr=lr, width=w.width)  # fmt: skip
     daily = float(np.mean(base.expected)) * (pd.Timedelta("1D") / base.width)
     small = row["excess_reports"] < SMALL_EXCESS * daily and lr < SMALL_EXCESS_LR
@@ -243,6 +244,6 @@ def _borrowed_rows(
         float(np.hypot(se[1], scatter[1])),
         float(np.sqrt(se[2] ** 2 + scatter[0] ** 2 + scatter[1] ** 2)),
     )
-    return [window_row(columns, fit.params, wide, fit.spread, fit.origin, [w], level=level,
+    return [window_row(columns, fit.params, wide, fit.envelope, fit.origin, [w], level=level,
                        estimate="pooled", lr=lr, width=w.width)
             for columns, lr, w in borrowed]  # fmt: skip
