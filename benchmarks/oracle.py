@@ -99,10 +99,15 @@ def null_spans(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
 def scored_arrays(
     reports: pd.DataFrame, span: pd.Timestamp
 ) -> tuple[pd.DatetimeIndex, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Per region over the scored days from ``span``: the capped residual over its standard
-    deviation, ``r / sd``, and ``1 / sd**2`` (both 0 where missing), and the baseline ``b``,
-    from the estimator's baseline fitted to all of ``reports``."""
+    """:func:`grid_arrays` over the scored days from ``span``."""
     grid = pd.date_range(span, periods=REAL_SCORED_DAYS * BINS_PER_DAY, freq=WIDTH)
+    return grid, grid_arrays(reports, grid)
+
+
+def grid_arrays(reports: pd.DataFrame, grid: pd.DatetimeIndex) -> dict:
+    """Per region on ``grid``: the capped residual over its standard deviation, ``r / sd``,
+    and ``1 / sd**2`` (both 0 where missing), and the baseline ``b``, from the estimator's
+    baseline fitted to all of ``reports``."""
     out = {}
     for key, base in series_baselines(reports).items():
         at = base.times.get_indexer(grid)
@@ -114,7 +119,7 @@ def scored_arrays(
         r = np.clip(np.where(seen, y - b, 0.0) / sd, -RESIDUAL_CAP, RESIDUAL_CAP)
         out[key[-1]] = (np.where(seen, r / sd, 0.0), np.where(seen, 1 / sd**2, 0.0),
                         np.nan_to_num(b))  # fmt: skip
-    return grid, out
+    return out
 
 
 def matched(arrays: dict, template: dict[str, tuple[int, np.ndarray]], n: int) -> np.ndarray:

@@ -33,32 +33,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stress
 import stress_families as sf
-from oracle import RESIDUAL_CAP, TARGET_RATE, matched
+from oracle import TARGET_RATE, grid_arrays, matched
 
 import analysis
-from analysis.baseline import series_baselines
 
 TAIL = pd.Timedelta("30min")
 #: Days at the start of a case left out of the null (the baseline's warm-up).
 WARM_UP_DAYS = 3
-
-
-def case_arrays(reports: pd.DataFrame, grid: pd.DatetimeIndex) -> dict:
-    """Per region on ``grid``: capped residual over its standard deviation ``r / sd``,
-    ``1 / sd**2`` (both 0 where missing) and the baseline ``b``, from the estimator's
-    baseline fitted to all of ``reports``."""
-    out = {}
-    for key, base in series_baselines(reports).items():
-        at = base.times.get_indexer(grid)
-        y = np.where(at >= 0, base.observed[at], np.nan)
-        b = np.where(at >= 0, base.expected[at], np.nan)
-        v = b + b**2 / base.dispersion
-        seen = ~np.isnan(y) & (v > 0)
-        sd = np.sqrt(np.where(seen, v, 1.0))
-        r = np.clip(np.where(seen, y - b, 0.0) / sd, -RESIDUAL_CAP, RESIDUAL_CAP)
-        out[key[-1]] = (np.where(seen, r / sd, 0.0), np.where(seen, 1 / sd**2, 0.0),
-                        np.nan_to_num(b))  # fmt: skip
-    return out
 
 
 def gumbel_level(maxima: np.ndarray, rate: float) -> float:
@@ -84,8 +65,8 @@ def oracle_case(case: sf.StressCase) -> pd.DataFrame:
     grid = pd.date_range(lo, case.reports["time"].max() + width, freq=width, inclusive="left")
     per_day = int(pd.Timedelta("1D") / width)
     grid = grid[: len(grid) // per_day * per_day]
-    arrays = case_arrays(case.reports, grid)
-    null = case_arrays(case.background.rename(columns={"background": "reports"}), grid)
+    arrays = grid_arrays(case.reports, grid)
+    null = grid_arrays(case.background.rename(columns={"background": "reports"}), grid)
     records = []
     for _, rows in case.truth.groupby("event"):
         template = {}

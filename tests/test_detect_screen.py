@@ -155,3 +155,20 @@ def test_no_window_from_pooled_noise_on_quiet_series(seed):
     sim = simulate(scenarios.quiet(days=8, regions=regions), seed)
     found = estimate_outages(sim.reports)
     assert found.empty
+
+
+def test_matched_scores_add_up_an_outage_over_hourly_bins():
+    """At hourly bins the 15-minute and 1-hour scales are both one bin, so a 3-hour rise of
+    three standard deviations per bin scored 3, no more than one unusual hour. Spans of 2
+    and 3 bins now add it up: 3 * 3 / sqrt(3) = 5.2."""
+    from analysis.baseline import SeriesBaseline
+    from analysis.detect.screen import matched_scores
+
+    times = pd.date_range("2017-05-03", periods=12, freq="1h", tz="UTC")
+    y = np.full(12, 100.0)
+    y[5:8] = 130.0  # Poisson sd 10: three standard deviations for three hours
+    base = SeriesBaseline(times, y, np.full(12, 100.0), 1e9, pd.Timedelta("1h"), 5, False)
+    scores = matched_scores(base)
+    assert scores.max() == pytest.approx(3 * 3 / np.sqrt(3), rel=1e-6)
+    assert scores[:, 7].max() == scores.max()  # at the rise's last hour
+    assert scores[:, :5].max() == pytest.approx(0.0, abs=1e-9)
