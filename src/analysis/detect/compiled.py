@@ -210,11 +210,12 @@ def batch_loglik(params, kernel, shape, shifts, activity, cells, steps, per_bin,
 
 
 @njit(cache=True)
-def _params(v, min_floor: float, bounds, span: float):
+def parameters(v, min_floor: float, bounds, span: float):
     """The model's parameters from the fitted vector ``v`` (start, end, log delay, log decay,
-    logit floor, log eta, log shape), or ``None`` outside the bounds (``bounds``: rows delay,
-    decay, eta, shape; a window of at least half a minute, from 30 minutes before the windows
-    to 30 after their ``span``)."""
+    logit floor above ``min_floor``, log eta, log shape): whether they lie inside the bounds
+    (``bounds``: rows delay, decay, eta, shape; a window of at least half a minute, from 30
+    minutes before the windows to 30 after their ``span``), then (start, end, floor, eta),
+    (delay, decay) and the shape."""
     delay, decay, eta = math.exp(v[2]), math.exp(v[3]), math.exp(v[5])
     shape = round(math.exp(v[6]))
     inside = (
@@ -293,7 +294,7 @@ def loglik_at(x, model, packed, amplitudes) -> float:
     ``model``, ``packed`` and ``amplitudes`` as for :func:`fit_nelder_mead`. The excess shapes
     are left in ``packed``'s last array."""
     min_floor, bounds, span = model
-    inside, params, kernel, shape = _params(x, min_floor, bounds, span)
+    inside, params, kernel, shape = parameters(x, min_floor, bounds, span)
     if not inside:
         return -np.inf
     shifts, activity, cells, steps, per_bin, observed, expected, bins, dispersion, shapes = packed

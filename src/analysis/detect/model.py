@@ -11,7 +11,7 @@ finer or odd bins (30 s, 90 s: half minutes) and about a twelfth of the bin for 
 ones (:func:`grid_step`): a start and an end are still placed to the second, as the part of
 a cell they cover.
 :func:`loglik` is the profile log-likelihood of the shared parameters (``A`` profiled out per
-region); :func:`fit_model` maximises it (Nelder-Mead, scipy). The kernel is a gamma noticing
+region); :func:`fit_model` maximises it (Nelder-Mead). The kernel is a gamma noticing
 delay of whole shape (1 in the fit; :data:`PEAKED_SHAPE` for the intervals' envelope) plus an
 exponential report decay; its convolution and the amplitudes' search run compiled
 (:mod:`.compiled`).
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from analysis.baseline import SeriesBaseline
 from analysis.detect import compiled
@@ -60,7 +60,7 @@ class Window:
     region: str
     origin: pd.Timestamp  # minute 0
     activity: np.ndarray  # per cell, mean 1 over the range
-    bin_of_cell: np.ndarray  # first cell of each bin (for np.add.reduceat)
+    per_bin: int  # cells per bin
     observed: np.ndarray  # per bin (NaN: missing)
     expected: np.ndarray  # per bin
     dispersion: float
@@ -85,7 +85,7 @@ def cut_window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Times
         region=region,
         origin=base.times[a],
         activity=per_cell / max(per_cell.mean(), 1e-12),
-        bin_of_cell=np.arange(0, len(per_cell), per_bin),
+        per_bin=per_bin,
         observed=base.observed[a:b],
         expected=expected,
         dispersion=base.dispersion,
@@ -110,9 +110,10 @@ class Params:
         """Parameters from the fitted vector (``min_floor``: the floor's lower bound, default
         :data:`MIN_FLOOR`)."""
         min_floor = MIN_FLOOR if min_floor is None else min_floor
-        floor = min_floor + (1 - min_floor) * special.expit(v[4])
-        return cls(v[0], v[1], np.exp(v[2]), np.exp(v[3]), floor, np.exp(v[5]),
-                   round(np.exp(v[6])))  # fmt: skip
+        _, at, kernel, shape = compiled.parameters(np.asarray(v, dtype=float), min_floor,
+                                                   _bounds(), np.inf)  # fmt: skip
+        return cls(float(at[0]), float(at[1]), float(kernel[0]), float(kernel[1]),
+                   float(at[2]), float(at[3]), int(shape))  # fmt: skip
 
     def vector(self, min_floor: float | None = None) -> np.ndarray:
         """The fitted vector: start, end, log delay, log decay, logit floor (above
@@ -136,6 +137,11 @@ FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, 
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
 BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
+
+
+def _bounds() -> np.ndarray:
+    """:data:`BOUNDS` as the compiled code takes them: rows delay, decay, eta, shape."""
+    return np.array([BOUNDS[name] for name in ("delay", "decay", "eta", "shape")], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ class Batch:
             activity=np.concatenate([w.activity for w in windows]).astype(float),
             cells=offsets([w.n for w in windows]),
             steps=np.array([w.step for w in windows], dtype=float),
-            per_bin=np.array([w.n // len(w.observed) for w in windows], dtype=np.int64),
+            per_bin=np.array([w.per_bin for w in windows], dtype=np.int64),
             observed=np.concatenate([w.observed for w in windows]).astype(float),
             expected=np.concatenate([w.expected for w in windows]).astype(float),
             bins=offsets([len(w.observed) for w in windows]),
@@ -180,8 +186,7 @@ class Batch:
         """The compiled likelihood's model constants (``min_floor``: the floor's lower bound,
         default :data:`MIN_FLOOR`) and window arrays (with a scratch array for the excess
         shapes per bin)."""
-        bounds = np.array([BOUNDS[name] for name in ("delay", "decay", "eta", "shape")], float)
-        model = (MIN_FLOOR if min_floor is None else min_floor, bounds, self.span)
+        model = (MIN_FLOOR if min_floor is None else min_floor, _bounds(), self.span)
         packed = (self.shifts, self.activity, self.cells, self.steps, self.per_bin,
                   self.observed, self.expected, self.bins, self.dispersion,
                   np.zeros(len(self.observed)))  # fmt: skip
