@@ -3,7 +3,9 @@ and the output row with its intervals.
 
 Intervals at ``level`` come from the observed information (the numerical Hessian of the
 profile log-likelihood), inflated by the Pearson overdispersion (quasi-likelihood), combined
-with a model-error term, and stretched to cover a refit under a peaked noticing delay.
+with a model-error term, and stretched to cover refits under other reporting processes that
+fit the same reports: a peaked noticing delay, and reports that lag little but fade while a
+long outage lasts (:func:`refit_envelope`).
 """
 
 from __future__ import annotations
