@@ -216,12 +216,11 @@ def filter_terms(arrays: dict, template: dict[str, tuple[int, np.ndarray]], n: i
     length = max(offset + len(e) for offset, e in template.values())
     regions = sorted(arrays)
     num, den = np.zeros((len(regions), n)), np.zeros((len(regions), n))
-    for i, region in enumerate(regions):
+    window = np.ones(length)
+    for i, region in enumerate(regions):  # sums over the length from each position
         z, inv, b = arrays[region]
-        for t in range(n - length + 1):
-            e = b[t : t + length]
-            num[i, t] = z[t : t + length] @ e
-            den[i, t] = inv[t : t + length] @ (e * e)
+        num[i, : n - length + 1] = np.convolve(z * b, window, mode="valid")
+        den[i, : n - length + 1] = np.convolve(inv * b * b, window, mode="valid")
     return regions, num, den
 
 

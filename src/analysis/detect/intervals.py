@@ -26,7 +26,6 @@ from analysis.detect.model import (
     Params,
     Window,
     fit_model,
-    loglik,
     overdispersion,
 )
 
@@ -125,13 +124,14 @@ def standard_errors(
             return float(np.sqrt(var_s)), float(np.sqrt(var_e)), float(np.sqrt(var_d))
     # the quadratic approximation failed (a flat or kinked likelihood, e.g. a gap over the
     # onset): fall back to scanning the log-likelihood of start and end one at a time
-    se_s, se_e = (scan_se(v, i, windows, shifts, f()) for i in (0, 1))
+    se_s, se_e = (scan_se(v, i, batch, f()) for i in (0, 1))
     return se_s, se_e, float(np.hypot(se_s, se_e))
 
 
-def scan_se(v: np.ndarray, i: int, windows: list[Window], shifts: list[float], top: float) -> float:
-    """Standard-error equivalent from where the log-likelihood of parameter ``i`` drops by
-    1/2 (the 68% likelihood interval), scanning outwards up to 6 hours."""
+def scan_se(v: np.ndarray, i: int, batch: Batch, top: float) -> float:
+    """Standard-error equivalent from where the log-likelihood of parameter ``i`` over the
+    windows of ``batch`` drops by 1/2 (the 68% likelihood interval), scanning outwards up to
+    6 hours."""
     offsets = np.concatenate(
         [np.arange(0.5, 10, 0.5), np.arange(10, 60, 2.5), np.arange(60, 361, 15)]
     )
@@ -141,7 +141,7 @@ def scan_se(v: np.ndarray, i: int, windows: list[Window], shifts: list[float], t
         for off in offsets:
             x = v.copy()
             x[i] += sign * off
-            value = loglik(x, windows, shifts)
+            value = batch.loglik(x)[0]
             if not np.isfinite(value) or value < top - 0.5:
                 break
             last = off
