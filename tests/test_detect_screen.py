@@ -22,7 +22,8 @@ from analysis import (
     summarize_scores,
     threshold_outages,
 )
-from analysis.detect.screen import G_POOLED, gumbel_standardise
+from analysis.baseline import SeriesBaseline
+from analysis.detect.screen import G_POOLED, gumbel_standardise, history_pvalue
 
 REGIONS = ("BRA", "IND", "DEU", "USA", "NGA", "MEX")
 START = pd.Timestamp("2024-03-04T00:00Z")
@@ -81,6 +82,50 @@ def test_a_shared_outage_stands_out_among_bursts():
     summary = summarize_scores(scores)
     assert summary["recall"] >= 0.9
     assert summary["start_error_median_min"] <= 5
+
+
+def test_weak_regions_borrow_a_window_that_many_regions_share():
+    """Four regions' reports rise 4x during an outage, two more regions' only 1.2x, two not at
+    all (Poisson noise, 5-minute bins). The weak regions borrow the pooled window, as one
+    discovery more among many, in every seed (a likelihood ratio of 20 in each region alone
+    let 4 of their 16 windows through); the untouched regions borrow none."""
+    regions = ("BRA", "IND", "DEU", "USA", "NGA", "MEX", "GBR", "FRA")
+    ratios = (4.0, 4.0, 4.0, 4.0, 1.2, 1.2, 1.0, 1.0)
+    times = pd.date_range(START, periods=DAYS * 288, freq=WIDTH)
+    hours = ((times - START) / pd.Timedelta("1h")).to_numpy()
+    down = (times >= OUTAGE[0]) & (times < OUTAGE[1])
+    found = []
+    for seed in range(1, 9):
+        rng = np.random.default_rng(seed)
+        parts = []
+        for i, (region, ratio) in enumerate(zip(regions, ratios, strict=True)):
+            level = 20 * (1 + 0.6 * np.sin(2 * np.pi * (hours / 24 + i / 7)))
+            reports = rng.poisson(level * (1 + (ratio - 1) * down))
+            parts.append(pd.DataFrame({"time": times, "region": region, "reports": reports}))
+        found.append(estimate_outages(pd.concat(parts, ignore_index=True)))
+    rows = pd.concat(found)
+    weak = rows[rows["region"].isin(["NGA", "MEX"])]
+    assert len(weak) == 16
+    assert ((weak["start"] < OUTAGE[1]) & (weak["end"] > OUTAGE[0])).all()
+    assert not rows["region"].isin(["GBR", "FRA"]).any()
+
+
+def test_history_pvalues_are_uniform_where_nothing_happens():
+    """Where a series holds only noise, the p-value of a window against the series' own
+    history is uniform: 10% of windows fall at 0.1 or below (300 windows an hour long, 2 hours
+    apart, over 25 days of negative-binomial counts; 3 binomial standard deviations)."""
+    rng = np.random.default_rng(11)
+    n = 25 * 288
+    times = pd.date_range(START, periods=n, freq=WIDTH)
+    expected = 30 * (1 + 0.5 * np.sin(2 * np.pi * np.arange(n) / 288))
+    observed = rng.negative_binomial(8, 8 / (8 + expected)).astype(float)
+    base = SeriesBaseline(times, observed, expected, 8.0, WIDTH, 25, False)
+    p = np.array([history_pvalue(base, first, first + 11) for first in range(24, n - 24, 24)])
+    assert len(p) == 298
+    for level in (0.1, 0.5):
+        assert (p <= level).mean() == pytest.approx(
+            level, abs=3 * np.sqrt(level * (1 - level) / 298)
+        )
 
 
 def test_gumbel_standardisation_is_calibrated():

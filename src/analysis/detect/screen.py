@@ -57,6 +57,7 @@ __all__ = [
     "Z_MEMBER",
     "Scores",
     "calibrated_scores",
+    "history_pvalue",
     "matched_scores",
     "pooled_scores",
 ]
@@ -237,19 +238,52 @@ def matched_scores(base: SeriesBaseline) -> np.ndarray:
     >>> matched_scores(base)[0].round(1)  # 1 bin per 15 minutes: each bin's own residual
     array([0., 0., 0., 0., 3., 3., 3., 3.])
     """
+    totals = _matched_totals(base)
+    return np.vstack([_matched(totals, span) for span in _matched_spans(base.width)])
+
+
+def _matched_totals(base: SeriesBaseline) -> np.ndarray:
+    """Cumulative sums (from 0) of ``w r`` and ``w**2`` (see the module notes)."""
     seen = ~np.isnan(base.observed)
     b = base.expected
     sd = np.sqrt(np.maximum(b + b**2 / base.dispersion, 1e-12))
     residual = np.clip(np.where(seen, base.observed - b, 0.0) / sd, -RESIDUAL_CAP, RESIDUAL_CAP)
     w = np.where(seen, b / sd, 0.0)
-    totals = np.concatenate(
+    return np.concatenate(
         [np.zeros((2, 1)), np.cumsum(np.vstack([w * residual, w * w]), axis=1)], axis=1
     )
-    rows = []
-    for span in _matched_spans(base.width):
-        num, den = _trailing(totals, span)
-        rows.append(np.where(den > 0, num / np.sqrt(np.where(den > 0, den, 1.0)), 0.0))
-    return np.vstack(rows)
+
+
+def _matched(totals: np.ndarray, span: int) -> np.ndarray:
+    """``m`` over each trailing ``span`` bins, from :func:`_matched_totals`."""
+    num, den = _trailing(totals, span)
+    return np.where(den > 0, num / np.sqrt(np.where(den > 0, den, 1.0)), 0.0)
+
+
+def history_pvalue(base: SeriesBaseline, first: int, last: int) -> float:
+    """Empirical p-value of the series' rise over bins ``first..last``: the share of its other
+    windows as long (those that do not overlap it, at least half seen) whose matched score
+    ``m`` is as high, counting the window itself.
+
+    Examples
+    --------
+    >>> from analysis.baseline import SeriesBaseline
+    >>> times = pd.date_range("2017-05-03", periods=96, freq="15min", tz="UTC")
+    >>> y = np.full(96, 100.0)
+    >>> y[40:44] = 140.0  # reports up 40% for an hour: no other hour is as high
+    >>> base = SeriesBaseline(times, y, np.full(96, 100.0), 1e9, pd.Timedelta("15min"), 1, False)
+    >>> history_pvalue(base, 40, 43) == 1 / 87  # 86 other hours, none as high
+    True
+    >>> history_pvalue(base, 10, 13) > 0.9  # a normal hour
+    True
+    """
+    span = last - first + 1
+    m = _matched(_matched_totals(base), span)
+    seen = np.concatenate([[0.0], np.cumsum(~np.isnan(base.observed))])
+    others = _trailing(seen[None, :], span)[0] >= span / 2
+    others[: span - 1] = False  # windows that run off the series' start
+    others[first : last + span] = False  # windows that overlap this one
+    return (1 + int(np.sum(m[others] >= m[last]))) / (1 + int(others.sum()))
 
 
 def pooled_scores(
