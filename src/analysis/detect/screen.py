@@ -37,7 +37,9 @@ Two uses follow. A stretch that the fixed rules flag (reports far above the base
 most days is not an outage, and costs no likelihood fit. And a region's bins where the pooled
 score reaches :data:`G_POOLED` while its own ``m`` reaches :data:`Z_MEMBER` are flagged even
 where its reports alone are too weak for the fixed rules; flagged windows closer than a
-merge gap become one candidate.
+merge gap become one candidate. Later, once an event's pooled window is fitted, a region's
+``m`` over it is ranked against its own history (:func:`history_pvalue`), for the decision
+of which regions borrow that window (:func:`analysis.detect.pooling.borrowers`).
 """
 
 from __future__ import annotations
