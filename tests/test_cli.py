@@ -84,6 +84,19 @@ def test_detect_prints_windows_and_json(tmp_path, capsys):
     assert all(w["start_low"] <= w["start"] <= w["start_high"] for w in payload["windows"])
 
 
+def test_detect_keeps_a_rise_in_one_region_alone_when_asked(tmp_path, capsys):
+    from analysis import scenarios, simulate
+
+    sim = simulate(scenarios.regional(days_before=4, regions=("IND", "ITA", "BRA", "DEU")), 3)
+    path = tmp_path / "r.parquet"
+    sim.reports[sim.reports["region"] != "ITA"].to_parquet(path)  # IND alone is hit
+    assert main(["detect", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["windows"] == []
+    assert main(["detect", str(path), "--json", "--min-regions", "1"]) == 0
+    windows = json.loads(capsys.readouterr().out)["windows"]
+    assert {w["region"] for w in windows} - {"WLD"} == {"IND"}
+
+
 def test_detect_bad_file_exits_1(write, capsys):
     path = write("bad.csv", "time,region,reports\n2017-05-03T20:00Z,BRA,x\n")
     assert main(["detect", str(path)]) == 1

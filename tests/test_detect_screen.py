@@ -217,3 +217,39 @@ def test_matched_scores_add_up_an_outage_over_hourly_bins():
     assert scores.max() == pytest.approx(3 * 3 / np.sqrt(3), rel=1e-6)
     assert scores[:, 7].max() == scores.max()  # at the rise's last hour
     assert scores[:, :5].max() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_rise_in_one_region_alone_is_kept_only_when_asked():
+    """Six regions (Poisson, 5-minute bins): one region's reports rise 6x for an hour while
+    the others show nothing, and later three regions' rise 6x together. By default only
+    the shared rise is a window; with ``min_regions=1`` the lone one is too. With two
+    regions, a lone rise is kept (one region's silence says little)."""
+    regions = ("BRA", "IND", "DEU", "USA", "NGA", "MEX")
+    times = pd.date_range(START, periods=DAYS * 288, freq=WIDTH)
+    hours = ((times - START) / pd.Timedelta("1h")).to_numpy()
+    lone = (times >= OUTAGE[0] - pd.Timedelta("1D")) & (times < OUTAGE[1] - pd.Timedelta("1D"))
+    shared = (times >= OUTAGE[0]) & (times < OUTAGE[1])
+    rng = np.random.default_rng(3)
+    parts = []
+    for i, region in enumerate(regions):
+        level = 20 * (1 + 0.6 * np.sin(2 * np.pi * (hours / 24 + i / 7)))
+        rise = 1 + 5 * (shared * (i < 3) + lone * (i == 5))
+        parts.append(pd.DataFrame({"time": times, "region": region,
+                                   "reports": rng.poisson(level * rise)}))  # fmt: skip
+    reports = pd.concat(parts, ignore_index=True)
+
+    def regions_found(frame: pd.DataFrame, **options) -> dict[str, list[str]]:
+        found = estimate_outages(frame, **options)
+        on = {"lone": OUTAGE[0] - pd.Timedelta("1D"), "shared": OUTAGE[0]}
+        return {name: sorted(found.loc[(found["start"] < t + pd.Timedelta("1h"))
+                                       & (found["end"] > t), "region"])
+                for name, t in on.items()}  # fmt: skip
+
+    default = regions_found(reports)
+    assert default["lone"] == []
+    assert set(default["shared"]) >= {"BRA", "IND", "DEU"}
+    assert regions_found(reports, min_regions=1)["lone"] == ["MEX"]
+    pair = reports[reports["region"].isin(["NGA", "MEX"])]
+    assert regions_found(pair)["lone"] == ["MEX"]
+    with pytest.raises(ValueError, match="min_regions"):
+        estimate_outages(reports, min_regions=0)

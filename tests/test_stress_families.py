@@ -146,8 +146,18 @@ def test_quiet_case_has_no_outage():
     assert len(loud.truth) > 0
 
 
+def test_one_region_outages_hit_one_region_each():
+    truths = [_case("one_region", seed, "5min", quiet=False).truth for seed in range(6)]
+    assert sum(len(t) for t in truths) >= 6
+    assert all((t.groupby("event")["region"].size() == 1).all() for t in truths)
+    assert {k for t in truths for k in t["kind"]} == {"regional"}
+
+
 def test_seeds_and_family_sets():
-    assert set(sf.DEV_FAMILIES) | set(sf.HELD_OUT_FAMILIES) == set(sf.FAMILIES)
+    assert set(sf.DEV_FAMILIES) | set(sf.HELD_OUT_FAMILIES) | set(sf.CHECK_FAMILIES) == set(
+        sf.FAMILIES
+    )
+    assert not set(sf.CHECK_FAMILIES) & (set(sf.DEV_FAMILIES) | set(sf.HELD_OUT_FAMILIES))
     assert set(sf.DEV_FAMILIES) & set(sf.HELD_OUT_FAMILIES) == {"real_tweets"}
     dev = {sf.case_seed(f, i, held_out=False) for f in sf.FAMILIES for i in range(999)}
     held = {sf.case_seed(f, i, held_out=True) for f in sf.FAMILIES for i in range(999)}

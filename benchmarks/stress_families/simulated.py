@@ -263,6 +263,7 @@ _VARIATIONS: Mapping[str, _Variation] = MappingProxyType(
             plan=_Plan(duration=(40.0, 360.0), kernels=(("lognormal", "flap"),))
         ),
         "heavy_noise": _Variation(heavy=True),
+        "one_region": _Variation(plan=_Plan(worldwide_share=0.0, regional=(1, 1))),
     }
 )
 _FAMILY_PARAMETERS = """
@@ -344,6 +345,13 @@ def heavy_noise(
     return _simulated(rng, "heavy_noise", _VARIATIONS["heavy_noise"], freq=freq, quiet=quiet)
 
 
+def one_region(
+    rng: np.random.Generator, *, freq: str | pd.Timedelta = "1min", quiet: bool | None = None
+) -> StressCase:
+    """The baseline family, but every outage hits one region only (a check, in no set)."""
+    return _simulated(rng, "one_region", _VARIATIONS["one_region"], freq=freq, quiet=quiet)
+
+
 for _function in (
     lognormal_delay,
     weibull_delay,
@@ -353,5 +361,6 @@ for _function in (
     level_shift,
     flapping,
     heavy_noise,
+    one_region,
 ):
     _function.__doc__ = f"{_function.__doc__}\n{_FAMILY_PARAMETERS}"

@@ -43,6 +43,9 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    parser.add_argument("--min-regions", type=int, default=2,
+                        help="regions an outage must be seen in, where there are 3 or more "
+                        "(default 2; 1 keeps a rise in one region alone)")  # fmt: skip
     parser.add_argument("--scheduler", help="run on Dask: a scheduler address, or 'local' "
                         "for a local cluster (default: pandas in this process)")  # fmt: skip
 
@@ -189,7 +192,8 @@ def _plain_records(table: pd.DataFrame) -> list[dict]:
 def _detect(args: argparse.Namespace) -> int:
     reports = _load(args)
     with _engine(args) as engine:
-        windows = engine.estimate_outages(reports, level=args.level)
+        windows = engine.estimate_outages(reports, level=args.level,
+                                          min_regions=args.min_regions)  # fmt: skip
     if args.json:
         records = _plain_records(windows)
         print(json_text({"file": str(args.file), "level": args.level, "windows": records}))
@@ -233,7 +237,7 @@ def _impact(args: argparse.Namespace) -> int:
         raise ReportDataError(str(args.file), str(exc)) from exc
     main = reports if service is None else reports[reports["service"] == service]
     with _engine(args) as engine:
-        windows = engine.estimate_outages(main, level=args.level)
+        windows = engine.estimate_outages(main, level=args.level, min_regions=args.min_regions)
         if windows.empty:
             print(f"{args.file}: no outage found")
             return 0

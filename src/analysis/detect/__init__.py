@@ -34,7 +34,9 @@ that reporting process instead of thresholding the reports themselves:
    shares ``start``, ``end`` and the kernel across the regions with the most excess, each
    with its own amplitude, giving a worldwide estimate (``region = 'WLD'``,
    ``estimate = 'pooled'``). Regions too sparse for a fit of their own borrow the pooled window
-   if a likelihood-ratio test of their amplitude is significant (``estimate = 'pooled'``);
+   where their rise over it is a discovery among the event's regions, against the model and
+   against the series' own history (:func:`analysis.detect.pooling.borrowers`;
+   ``estimate = 'pooled'``);
    regions with enough excess get their own fit (``estimate = 'region'``), whose start is
    then shrunk towards the pooled start by empirical Bayes (an outage starts nearly at once
    everywhere; a region with precise data keeps its own start).
@@ -59,7 +61,9 @@ move), exceeds
 ``min_lr`` (150 when its excess is under a quarter of the region's normal daily reports,
 the size of a burst of news or bots, unless the screen's pooling found it). Regions that
 borrow the pooled window get intervals widened by the scatter of the own-fit regions' starts
-and ends around it. A region with no outage has no row.
+and ends around it. An event seen in fewer than ``min_regions`` regions (2 by default) is
+dropped where the service has 3 series or more: a rise in one region while the others show
+nothing is mostly a burst of news or bots. A region with no outage has no row.
 
 Assumptions and limits: the reporting lag has no dead time that is unrelated to the outage (a
 fixed lag before any report cannot be told apart from a later start); the outage's effect is
