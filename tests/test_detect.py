@@ -266,3 +266,30 @@ def test_intervals_hold_the_truth_at_their_level(regional_scores, what):
     covered = regional_scores.loc[regional_scores["matched"], f"{what}_covered"].astype(float)
     assert len(covered) >= 40
     assert covered.mean() >= 0.9 - 2 * np.sqrt(0.9 * 0.1 / len(covered))
+
+
+def test_a_start_shrunk_towards_the_pooled_start_stays_before_its_end():
+    """At hourly bins the regions' own starts are imprecise, so each is shrunk almost onto the
+    pooled start. One region's own window had ended before that (held-out ``weibull_delay``
+    case 2: ZAF's start moved to 04:55:23, after its end at 04:54:10, a window of -73 s). A
+    shrunk start now stays at least the shortest window (2 minutes) before its end."""
+    from analysis.detect.intervals import shrink_towards_pooled
+
+    t0 = pd.Timestamp("2022-08-17 04:00", tz="UTC")
+    minute = pd.Timedelta("1min")
+
+    def row(start: float, end: float) -> dict:
+        duration = (end - start) * minute
+        return {"estimate": "region", "_start_fit": t0 + start * minute, "_start_se": 30.0,
+                "_start_envelope": (0.0, 0.0), "start": t0 + start * minute,
+                "end": t0 + end * minute, "duration": duration,
+                "duration_low": duration / 2, "duration_high": duration * 2}  # fmt: skip
+
+    rows = [row(50, 80), row(56, 78), row(60, 79), row(40, 54)]
+    shrink_towards_pooled(rows, t0 + 55.4 * minute, 5.0, 0.9)
+    assert [r["start"] for r in rows[:3]] == [t0 + 55.4 * minute] * 3  # w = 0: the pooled start
+    lone = rows[3]
+    assert lone["start"] == lone["end"] - 2 * minute
+    assert lone["duration"] == 2 * minute
+    assert lone["start_low"] <= lone["start"] <= lone["start_high"]
+    assert lone["duration_low"] <= lone["duration"] <= lone["duration_high"]

@@ -19,6 +19,7 @@ from scipy import stats
 from analysis.detect.model import (
     FADING,
     FIT,
+    MIN_WINDOW,
     MINUTE,
     PEAKED_SHAPE,
     WINDOW_AND_KERNEL,
@@ -260,7 +261,9 @@ def shrink_towards_pooled(
     from the shrunk statistical error ``sqrt(w_i) s_i``, the pooled start's own standard error
     ``pooled_se`` (minutes) weighted by ``1 - w_i``, the model error and the kernel-family
     envelope (neither of which pooling reduces). A region whose own data are precise keeps
-    its own start. Ends are left alone: recoveries are staggered.
+    its own start. Ends are left alone: recoveries are staggered; a shrunk start stays at
+    least :data:`~analysis.detect.model.MIN_WINDOW` minutes before its region's end (at
+    coarse bins a region may have recovered before the pooled start).
     """
     own = [r for r in rows if r["estimate"] == "region"]
     if len(own) < 3:
@@ -271,7 +274,8 @@ def shrink_towards_pooled(
     t2 = max(float(np.var(d, ddof=1) - v.mean()), 0.0)
     for r, di, vi in zip(own, d, v, strict=True):
         w = t2 / (t2 + vi)
-        centre = pooled_start + pd.Timedelta(w * di, "min")
+        centre = min(pooled_start + pd.Timedelta(w * di, "min"),
+                     r["end"] - pd.Timedelta(MIN_WINDOW, "min"))  # fmt: skip
         statistical = np.hypot(np.sqrt(w * vi), (1 - w) * pooled_se)
         half = zq * np.hypot(statistical, MODEL_ERROR_START)
         low, high = r["_start_envelope"]

@@ -30,6 +30,8 @@ from analysis.baseline import SeriesBaseline
 from analysis.detect import compiled
 
 MINUTE = pd.Timedelta("1min")
+#: A fitted window shorter than this (minutes) has collapsed onto a spike of reports.
+MIN_WINDOW = 2.0
 
 
 def grid_step(width: pd.Timedelta) -> float:

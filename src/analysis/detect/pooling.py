@@ -28,6 +28,7 @@ from analysis.detect.intervals import (
 )
 from analysis.detect.model import (
     FIT,
+    MIN_WINDOW,
     MINUTE,
     WINDOW_AND_KERNEL,
     Params,
@@ -63,8 +64,6 @@ SMALL_EXCESS_LR = 150.0
 POOLED_ONLY_LR = 150.0
 #: Bins this wide or wider cannot resolve a window of a few minutes.
 COARSE_BINS = pd.Timedelta("15min")
-#: A fitted window shorter than this (minutes) has collapsed onto a spike of reports.
-MIN_WINDOW = 2.0
 
 
 @dataclass(frozen=True)
@@ -196,8 +195,8 @@ def _own_row(
     min_lr: float,
 ) -> tuple[dict | None, str]:
     """A region's own fit: its row (``None`` when the window fails) and the outcome:
-    ``"kept"``, ``"collapsed"`` (a window under :data:`MIN_WINDOW`), ``"weak"`` (under
-    ``min_lr``) or ``"small"`` (a burst's size and likelihood ratio)."""
+    ``"kept"``, ``"collapsed"`` (a window under :data:`~analysis.detect.model.MIN_WINDOW`),
+    ``"weak"`` (under ``min_lr``) or ``"small"`` (a burst's size and likelihood ratio)."""
     if fit is None:
         init = initial_params(w, candidate.lo, candidate.hi)
         params, ll, se, envelope, _ = fit_with_uncertainty([w], [0.0], init, FIT)
