@@ -53,6 +53,9 @@ class Study:
         What the study's figures say under their title, inside the image: '' for the
         user's data; for an example file, that its data are simulated
         (:func:`open_study`).
+    min_regions : int
+        Regions an outage must be seen in where there are 3 series or more (see
+        :func:`~analysis.estimate_outages`; 1 keeps a rise in one region alone).
 
     Examples
     --------
@@ -69,6 +72,7 @@ class Study:
     level: float = 0.9
     source: str = "<DataFrame>"
     caption: str = ""
+    min_regions: int = 2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reports", validate_reports(self.reports))
@@ -82,12 +86,14 @@ class Study:
         tz: str | None = None,
         kind: str | None = None,
         level: float = 0.9,
+        min_regions: int = 2,
         caption: str = "",
     ) -> Study:
         """A study of the file at ``path`` (read by :func:`~analysis.load_reports` with its
         ``format``, the zone ``tz`` of naive times, and the signal ``kind``)."""
         reports = load_reports(path, format, tz=tz, kind=kind)
-        return cls(reports, level=level, source=Path(path).name, caption=caption)
+        return cls(reports, level=level, min_regions=min_regions, source=Path(path).name,
+                   caption=caption)  # fmt: skip
 
     @cached_property
     def bases(self) -> dict[tuple, SeriesBaseline]:
@@ -101,8 +107,9 @@ class Study:
 
     @cached_property
     def windows(self) -> pd.DataFrame:
-        """:func:`~analysis.estimate_outages` at the study's level."""
-        return estimate_outages(self.reports, level=self.level, baselines=self.bases)
+        """:func:`~analysis.estimate_outages` at the study's level and ``min_regions``."""
+        return estimate_outages(self.reports, level=self.level, min_regions=self.min_regions,
+                                baselines=self.bases)  # fmt: skip
 
     @cached_property
     def impact(self) -> pd.DataFrame:
@@ -182,6 +189,7 @@ def open_study(
     tz: str | None = None,
     kind: str | None = None,
     level: float = 0.9,
+    min_regions: int = 2,
 ) -> Study:
     """A study of the user's file, or of one of the example files (written first).
 
@@ -199,6 +207,9 @@ def open_study(
         How to read the user's file (see :func:`~analysis.load_reports`).
     level : float
         Level of every interval.
+    min_regions : int
+        Regions an outage must be seen in where there are 3 series or more (1 keeps a rise
+        in one region alone).
 
     Examples
     --------
@@ -212,14 +223,16 @@ def open_study(
     True
     """
     if reports_path is not None:
-        return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level)
+        return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level,
+                               min_regions=min_regions)  # fmt: skip
     from analysis.examples import EXAMPLES, SEED, write_examples
 
     if example not in EXAMPLES:
         raise ValueError(f"example must be one of {sorted(EXAMPLES)}, got {example!r}")
     path = write_examples(examples_dir)[example]
     caption = f"Simulated example ({example}, analysis.examples seed {SEED}), not real data"
-    return Study.from_file(path, level=level, caption=caption, **EXAMPLES[example])
+    return Study.from_file(path, level=level, min_regions=min_regions, caption=caption,
+                           **EXAMPLES[example])  # fmt: skip
 
 
 def _window_text(row: object, starts: str, ends: str, level: float) -> str:
