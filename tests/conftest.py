@@ -43,6 +43,17 @@ def write(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
+def one_region_hit():
+    """A simulated regional outage seen in one region of three (IND; BRA and DEU untouched):
+    ``(reports, IND's true window)``."""
+    from analysis import scenarios, simulate
+
+    sim = simulate(scenarios.regional(days_before=4, regions=("IND", "ITA", "BRA", "DEU")), 3)
+    truth = sim.truth[sim.truth["region"] == "IND"].iloc[0]
+    return sim.reports[sim.reports["region"] != "ITA"], truth
+
+
+@pytest.fixture(scope="session")
 def small_case():
     """The 3 May 2017 case on twelve countries, 15-minute bins, 3 days of history."""
     from analysis.case import whatsapp_2017_case

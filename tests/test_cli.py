@@ -84,12 +84,9 @@ def test_detect_prints_windows_and_json(tmp_path, capsys):
     assert all(w["start_low"] <= w["start"] <= w["start_high"] for w in payload["windows"])
 
 
-def test_detect_keeps_a_rise_in_one_region_alone_when_asked(tmp_path, capsys):
-    from analysis import scenarios, simulate
-
-    sim = simulate(scenarios.regional(days_before=4, regions=("IND", "ITA", "BRA", "DEU")), 3)
+def test_detect_keeps_a_rise_in_one_region_alone_when_asked(tmp_path, capsys, one_region_hit):
     path = tmp_path / "r.parquet"
-    sim.reports[sim.reports["region"] != "ITA"].to_parquet(path)  # IND alone is hit
+    one_region_hit[0].to_parquet(path)
     assert main(["detect", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["windows"] == []
     assert main(["detect", str(path), "--json", "--min-regions", "1"]) == 0

@@ -97,14 +97,10 @@ def test_open_study_writes_and_reads_an_example_or_refuses_an_unknown_one(tmp_pa
         open_study(example="nope.csv", examples_dir=tmp_path)
 
 
-def test_a_study_keeps_one_region_alone_when_asked():
-    from analysis import scenarios, simulate
-
-    sim = simulate(scenarios.regional(days_before=4, regions=("IND", "ITA", "BRA", "DEU")), 3)
-    reports = sim.reports[sim.reports["region"] != "ITA"]  # IND alone is hit, of 3 series
+def test_a_study_keeps_one_region_alone_when_asked(one_region_hit):
+    reports, truth = one_region_hit
     assert Study(reports).windows.empty
     alone = Study(reports, min_regions=1).windows
     assert set(alone["region"]) - {"WLD"} == {"IND"}
-    truth = sim.truth[sim.truth["region"] == "IND"].iloc[0]
     row = alone[alone["region"] == "IND"].iloc[0]
     assert abs(row["start"] - truth["start"]) < pd.Timedelta("10min")
