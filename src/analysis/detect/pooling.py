@@ -240,10 +240,16 @@ def _model_p(lr: float) -> float:
 
 def _history_p(base: SeriesBaseline, fit: PooledFit) -> float:
     """P-value of a region's rise over the pooled window against its own history
-    (:func:`~analysis.detect.screen.history_pvalue` over the bins the window touches)."""
-    first = max(int((fit.start - base.times[0]) // base.width), 0)  # the grid is regular
-    last = int(np.ceil((fit.end - base.times[0]) / base.width)) - 1
-    return history_pvalue(base, first, max(min(last, len(base.times) - 1), first))
+    (:func:`~analysis.detect.screen.history_pvalue` over the bins the window touches, each
+    weighted by the share of it that the window covers)."""
+    x = (fit.start - base.times[0]) / base.width  # in bins; the grid is regular
+    y = (fit.end - base.times[0]) / base.width
+    n = len(base.times)
+    first = min(max(int(np.floor(x)), 0), n - 1)
+    last = max(min(int(np.ceil(y)) - 1, n - 1), first)
+    bins = np.arange(first, last + 1)
+    cover = np.clip(np.minimum(bins + 1, y) - np.maximum(bins, x), 0.0, 1.0)
+    return history_pvalue(base, first, last, cover=cover if cover.any() else None)
 
 
 def borrowers(tested: list[tuple[dict, float, Window, float]]) -> list[tuple[dict, float, Window]]:

@@ -262,10 +262,16 @@ def _matched(totals: np.ndarray, span: int) -> np.ndarray:
     return np.where(den > 0, num / np.sqrt(np.where(den > 0, den, 1.0)), 0.0)
 
 
-def history_pvalue(base: SeriesBaseline, first: int, last: int) -> float:
+def history_pvalue(
+    base: SeriesBaseline, first: int, last: int, *, cover: np.ndarray | None = None
+) -> float:
     """Empirical p-value of the series' rise over bins ``first..last``: the share of its other
     windows as long (those that do not overlap it, at least half seen) whose matched score
     ``m`` is as high, counting the window itself.
+
+    ``cover`` gives the share of each of those bins that the window covers (default: all of
+    each). Each bin's terms of ``m`` are then weighted by it, here and in every other window,
+    so that a bin the window only touches (a few minutes of an hourly bin) counts for little.
 
     Examples
     --------
@@ -278,14 +284,31 @@ def history_pvalue(base: SeriesBaseline, first: int, last: int) -> float:
     True
     >>> history_pvalue(base, 10, 13) > 0.9  # a normal hour
     True
+    >>> y[39], y[70:75] = 40.0, 125.0  # a bin that falls just before; a rise elsewhere
+    >>> base = SeriesBaseline(times, y, np.full(96, 100.0), 1e9, pd.Timedelta("15min"), 1, False)
+    >>> round(history_pvalue(base, 39, 43), 3)  # the fall dilutes the window's rise ...
+    0.048
+    >>> round(history_pvalue(base, 39, 43, cover=np.array([0.1, 1, 1, 1, 1])), 3)  # barely in
+    0.012
     """
     span = last - first + 1
-    m = _matched(_matched_totals(base), span)
+    totals = _matched_totals(base)
+    m = _matched(totals, span) if cover is None else _covered_matched(totals, cover)
     seen = np.concatenate([[0.0], np.cumsum(~np.isnan(base.observed))])
     others = _trailing(seen[None, :], span)[0] >= span / 2
     others[: span - 1] = False  # windows that run off the series' start
     others[first : last + span] = False  # windows that overlap this one
     return (1 + int(np.sum(m[others] >= m[last]))) / (1 + int(others.sum()))
+
+
+def _covered_matched(totals: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """``m`` over each trailing ``len(cover)`` bins, each bin's terms weighted by ``cover``
+    (oldest bin first), from :func:`_matched_totals` (fewer bins at the start)."""
+    terms = np.diff(totals, axis=1)  # w r and w**2 of each bin
+    n = terms.shape[1]
+    num = np.convolve(terms[0], cover[::-1])[:n]
+    den = np.convolve(terms[1], cover[::-1] ** 2)[:n]
+    return np.where(den > 0, num / np.sqrt(np.where(den > 0, den, 1.0)), 0.0)
 
 
 def pooled_scores(
