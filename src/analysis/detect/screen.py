@@ -244,16 +244,19 @@ def matched_scores(base: SeriesBaseline) -> np.ndarray:
     return np.vstack([_matched(totals, span) for span in _matched_spans(base.width)])
 
 
-def _matched_totals(base: SeriesBaseline) -> np.ndarray:
-    """Cumulative sums (from 0) of ``w r`` and ``w**2`` (see the module notes)."""
+def _matched_terms(base: SeriesBaseline) -> np.ndarray:
+    """``w r`` and ``w**2`` of each bin (rows; see the module notes), 0 where not seen."""
     seen = ~np.isnan(base.observed)
     b = base.expected
     sd = np.sqrt(np.maximum(b + b**2 / base.dispersion, 1e-12))
     residual = np.clip(np.where(seen, base.observed - b, 0.0) / sd, -RESIDUAL_CAP, RESIDUAL_CAP)
     w = np.where(seen, b / sd, 0.0)
-    return np.concatenate(
-        [np.zeros((2, 1)), np.cumsum(np.vstack([w * residual, w * w]), axis=1)], axis=1
-    )
+    return np.vstack([w * residual, w * w])
+
+
+def _matched_totals(base: SeriesBaseline) -> np.ndarray:
+    """Cumulative sums (from 0) of ``w r`` and ``w**2`` (:func:`_matched_terms`)."""
+    return np.concatenate([np.zeros((2, 1)), np.cumsum(_matched_terms(base), axis=1)], axis=1)
 
 
 def _matched(totals: np.ndarray, span: int) -> np.ndarray:
@@ -292,8 +295,10 @@ def history_pvalue(
     0.012
     """
     span = last - first + 1
-    totals = _matched_totals(base)
-    m = _matched(totals, span) if cover is None else _covered_matched(totals, cover)
+    if cover is None:
+        m = _matched(_matched_totals(base), span)
+    else:
+        m = _covered_matched(_matched_terms(base), cover)
     seen = np.concatenate([[0.0], np.cumsum(~np.isnan(base.observed))])
     others = _trailing(seen[None, :], span)[0] >= span / 2
     others[: span - 1] = False  # windows that run off the series' start
@@ -301,10 +306,9 @@ def history_pvalue(
     return (1 + int(np.sum(m[others] >= m[last]))) / (1 + int(others.sum()))
 
 
-def _covered_matched(totals: np.ndarray, cover: np.ndarray) -> np.ndarray:
+def _covered_matched(terms: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """``m`` over each trailing ``len(cover)`` bins, each bin's terms weighted by ``cover``
-    (oldest bin first), from :func:`_matched_totals` (fewer bins at the start)."""
-    terms = np.diff(totals, axis=1)  # w r and w**2 of each bin
+    (oldest bin first), from :func:`_matched_terms` (fewer bins at the start)."""
     n = terms.shape[1]
     num = np.convolve(terms[0], cover[::-1])[:n]
     den = np.convolve(terms[1], cover[::-1] ** 2)[:n]
