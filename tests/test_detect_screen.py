@@ -274,7 +274,34 @@ def test_a_bin_the_pooled_window_barely_touches_does_not_dilute_a_borrowing_regi
     observed[at - 1] = expected[at - 1] - 1.5 * sd[at - 1]
     observed[at] = expected[at] + 4.2 * sd[at]
     base = SeriesBaseline(times, observed, expected, k, pd.Timedelta("1h"), 14, False)
-    fit = SimpleNamespace(start=times[at] - pd.Timedelta("6min"),
-                          end=times[at] + pd.Timedelta("50min"))  # fmt: skip
+    fit = SimpleNamespace(
+        start=times[at] - pd.Timedelta("6min"),
+        end=times[at] + pd.Timedelta("50min"),
+        params=SimpleNamespace(delay=0.0, decay=0.0),  # no report lag: the cover alone
+    )
     assert _history_p(base, fit) <= 0.02
     assert history_pvalue(base, at - 1, at) > 0.05  # every bin counted in full
+
+
+def test_a_pooled_window_shorter_than_a_bin_counts_the_bins_its_reports_reach():
+    """Hourly bins, a pooled window collapsed to 19:54-20:00 (development ``lognormal_delay``
+    case 3) with a mean report lag of 19 minutes: the reports arrive in the 20:00 bin, which
+    the window itself does not touch. Its regions' rise there ranks with the series' top
+    hours; over the 19:00 bin alone it did not (p 0.33-0.97 in that case)."""
+    from types import SimpleNamespace
+
+    from analysis.detect.pooling import _history_p
+
+    rng = np.random.default_rng(5)
+    times = pd.date_range("2022-02-02", periods=15 * 24, freq="1h", tz="UTC")
+    expected = 1000 * (1 + 0.5 * np.sin(2 * np.pi * np.arange(len(times)) / 24))
+    k = 25.0
+    observed = rng.negative_binomial(k, k / (k + expected)).astype(float)
+    at = int(np.flatnonzero(times == pd.Timestamp("2022-02-16 20:00", tz="UTC"))[0])
+    observed[at - 1] = expected[at - 1]
+    observed[at] = expected[at] + 4.0 * np.sqrt(expected[at] + expected[at] ** 2 / k)
+    base = SeriesBaseline(times, observed, expected, k, pd.Timedelta("1h"), 14, False)
+    fit = SimpleNamespace(start=times[at] - pd.Timedelta("6min"), end=times[at],
+                          params=SimpleNamespace(delay=4.0, decay=15.0))  # fmt: skip
+    assert _history_p(base, fit) <= 0.02
+    assert history_pvalue(base, at - 1, at - 1) > 0.2  # the window's own bin: nothing there

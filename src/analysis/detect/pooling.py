@@ -241,9 +241,14 @@ def _model_p(lr: float) -> float:
 def _history_p(base: SeriesBaseline, fit: PooledFit) -> float:
     """P-value of a region's rise over the pooled window against its own history
     (:func:`~analysis.detect.screen.history_pvalue` over the bins the window touches, each
-    weighted by the share of it that the window covers)."""
+    weighted by the share of it that the window covers). A window shorter than a bin cannot
+    place its reports, which lag into the bins after it: it is taken to last as long again
+    as the fitted mean report lag (``delay + decay``)."""
+    end = fit.end
+    if fit.end - fit.start < base.width:
+        end += pd.Timedelta(fit.params.delay + fit.params.decay, "min")
     x = (fit.start - base.times[0]) / base.width  # in bins; the grid is regular
-    y = (fit.end - base.times[0]) / base.width
+    y = (end - base.times[0]) / base.width
     n = len(base.times)
     first = min(max(int(np.floor(x)), 0), n - 1)
     last = max(min(int(np.ceil(y)) - 1, n - 1), first)
