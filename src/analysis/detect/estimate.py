@@ -161,13 +161,16 @@ def estimate_outages(
             {key: bases[key] for key in keys}, screen=pooled,
             rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z},
         )  # fmt: skip
+        required = min_regions if len(keys) >= ISOLATION_SERIES else 1
         for event in group_events(candidates, before):
+            if required > 1 and len({c.key for c in event}) == 1:
+                continue  # no pooled fit, so no other region borrows: no fit is worth making
             found = estimate_event(
                 event, keys, bases, service, key_names,
                 level=level, min_lr=min_lr, own_fit_excess=own_fit_excess, pooled=pooled,
                 max_pooled_regions=max_pooled_regions, before=before, after=after,
             )  # fmt: skip
-            if _regions_seen(found) >= (min_regions if len(keys) >= ISOLATION_SERIES else 1):
+            if _regions_seen(found) >= required:
                 rows += [{**row, "kind": kind} for row in found]
         bar.update(len(keys))
     bar.close()
