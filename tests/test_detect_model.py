@@ -125,3 +125,23 @@ def test_compiled_fit_reaches_scipy_nelder_mead(windows):
     assert fitted.start == pytest.approx(ref.x[0], abs=1.0)
     assert fitted.end == pytest.approx(ref.x[1], abs=2.0)
     assert fitted.end - fitted.start > 30  # a real window, not a collapsed one
+
+
+def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(windows):
+    """With an exponential noticing delay (shape 1) a fitted delay of 20 min and decay of 1
+    give the same reports as a delay of 1 and decay of 20. Both lag long enough for the
+    intervals' refit with short-lag, fading reports; it was run only when the decay was the
+    long one, so a window read as a slow noticing delay kept an end interval too short."""
+    from analysis.detect.intervals import refit_envelope
+
+    fine, _, onset = windows
+    slow_delay = Params(onset, onset + 106.0, 20.0, 1.0, 0.15, 11.0)
+    slow_tail = Params(onset, onset + 106.0, 1.0, 20.0, 0.15, 11.0)
+    assert loglik(slow_delay.vector(), [fine[0]], [0.0]) == pytest.approx(
+        loglik(slow_tail.vector(), [fine[0]], [0.0]), abs=1e-6
+    )
+    delay_shifts = refit_envelope(slow_delay, [fine[0]], [0.0]).shifts
+    tail_shifts = refit_envelope(slow_tail, [fine[0]], [0.0]).shifts
+    assert len(delay_shifts) == len(tail_shifts) == 2
+    assert delay_shifts[1] == pytest.approx(tail_shifts[1], abs=0.5)
+    assert delay_shifts[1][1] > 10  # the fading reading puts the end later

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.detect.model import (
+    COARSE_BINS,
     FADING,
     FIT,
     MIN_WINDOW,
@@ -38,14 +39,17 @@ from analysis.detect.model import (
 #: coverage; on the project's own simulator they over-cover (1.0 / 0.97 or more).
 MODEL_ERROR_START = 2.5
 MODEL_ERROR_END = 0.5
-#: A slow report tail after a short outage and a long outage whose reports fade fit the same
-#: reports. The intervals cover both: an event whose fitted reports lag longer than this
-#: (mean decay, minutes) is refitted with reports that lag this little and may fade to
-#: ``FADE_FLOOR`` of their onset rate. Not at bins of ``FADE_MAX_WIDTH`` or coarser, where a
-#: report tail lies within a bin or two and the refit only moves times within a bin.
+#: A slow report tail after a short outage and a long outage whose reports fade (or that
+#: partly recovers) fit the same reports. The intervals cover both: an event whose fitted
+#: reports lag longer than this on average (delay + decay, minutes: with an exponential
+#: noticing delay the two are interchangeable) is refitted with reports that lag this little
+#: and may fade to ``FADE_FLOOR`` of their onset rate; at hourly bins too, where a lag of 40
+#: minutes against one of 5 moves the end by most of a bin. Not at bins of
+#: ``FADE_MAX_WIDTH`` or coarser: the longest report tail the kernel allows (5 hours) lies
+#: inside such a bin, and the refit only moves times within it.
 FADE_DECAY = 5.0
 FADE_FLOOR = 0.02
-FADE_MAX_WIDTH = pd.Timedelta("1h")
+FADE_MAX_WIDTH = pd.Timedelta("1D")
 
 
 @dataclass(frozen=True)
@@ -164,18 +168,21 @@ def fit_with_uncertainty(
 def refit_envelope(p: Params, windows: list[Window], shifts: list[float]) -> Envelope:
     """How far start and end move when the windows are refitted from ``p`` under a peaked
     noticing delay (gamma, shape :data:`PEAKED_SHAPE`: few reports in the first minutes) and,
-    where the fitted reports lag more than :data:`FADE_DECAY` minutes at bins finer than
-    :data:`FADE_MAX_WIDTH`, with reports that lag that little and fade (novelty floor down to
-    :data:`FADE_FLOOR`): a short outage with a slow report tail and a long one whose reports
-    fade fit the same reports."""
+    where the fitted reports lag more than :data:`FADE_DECAY` minutes on average at bins finer
+    than :data:`FADE_MAX_WIDTH`, with reports that lag that little and fade (novelty floor
+    down to :data:`FADE_FLOOR`; with one restart at bins of
+    :data:`~analysis.detect.model.COARSE_BINS` or coarser, where without it the refit stopped
+    10 minutes apart on hourly reports moved by half an hour): a short outage with a slow
+    report tail and a long one whose reports fade fit the same reports."""
     peaked = Params(p.start, p.end, p.delay, p.decay, p.floor, p.eta, PEAKED_SHAPE)
     alt, _ = fit_model(windows, shifts, peaked, free=WINDOW_AND_KERNEL, restarts=0)
     moves = [(alt.start - p.start, alt.end - p.end)]
-    if p.decay > FADE_DECAY and max(w.width for w in windows) < FADE_MAX_WIDTH:
-        fading = Params(p.start, p.end + p.decay - FADE_DECAY, min(p.delay, FADE_DECAY),
+    lag, width = p.delay + p.decay, max(w.width for w in windows)
+    if lag > FADE_DECAY and width < FADE_MAX_WIDTH:
+        fading = Params(p.start, p.end + lag - FADE_DECAY, min(p.delay, p.decay, FADE_DECAY),
                         FADE_DECAY, 0.3, 30.0, p.shape)  # fmt: skip
-        alt, _ = fit_model(windows, shifts, fading, free=FADING, restarts=0,
-                           min_floor=FADE_FLOOR)  # fmt: skip
+        alt, _ = fit_model(windows, shifts, fading, free=FADING, min_floor=FADE_FLOOR,
+                           restarts=int(width >= COARSE_BINS))  # fmt: skip
         moves.append((alt.start - p.start, alt.end - p.end))
     return Envelope(tuple(moves))
 

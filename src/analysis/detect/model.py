@@ -32,6 +32,8 @@ from analysis.detect import compiled
 MINUTE = pd.Timedelta("1min")
 #: A fitted window shorter than this (minutes) has collapsed onto a spike of reports.
 MIN_WINDOW = 2.0
+#: Bins this wide or wider cannot resolve a window of a few minutes.
+COARSE_BINS = pd.Timedelta("15min")
 
 
 def grid_step(width: pd.Timedelta) -> float:

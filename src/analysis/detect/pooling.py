@@ -27,6 +27,7 @@ from analysis.detect.intervals import (
     window_row,
 )
 from analysis.detect.model import (
+    COARSE_BINS,
     FIT,
     MIN_WINDOW,
     MINUTE,
@@ -62,8 +63,6 @@ SMALL_EXCESS_LR = 150.0
 #: not one-parameter tests, as the window was fitted to them (the size of a burst of news or
 #: bots, as ``SMALL_EXCESS_LR``).
 POOLED_ONLY_LR = 150.0
-#: Bins this wide or wider cannot resolve a window of a few minutes.
-COARSE_BINS = pd.Timedelta("15min")
 
 
 @dataclass(frozen=True)
