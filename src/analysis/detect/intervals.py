@@ -50,6 +50,10 @@ MODEL_ERROR_END = 0.5
 FADE_DECAY = 5.0
 FADE_FLOOR = 0.02
 FADE_MAX_WIDTH = pd.Timedelta("1D")
+#: Log-likelihood by which a fit from another start must beat the first start's to replace
+#: it (a likelihood-ratio statistic of 4): where the reports cannot tell the readings apart,
+#: as in an hourly series that ends with the outage, the first stands.
+SWITCH_LOGLIK = 2.0
 
 
 @dataclass(frozen=True)
@@ -155,14 +159,26 @@ def scan_se(v: np.ndarray, i: int, batch: Batch, top: float) -> float:
 
 
 def fit_with_uncertainty(
-    windows: list[Window], shifts: list[float], start: Params, free: tuple[int, ...]
+    windows: list[Window], shifts: list[float], starts: tuple[Params, ...], free: tuple[int, ...]
 ) -> tuple[Params, float, tuple[float, float, float], Envelope, float]:
     """Fit, standard errors (quasi-likelihood inflated), the envelope of refits under other
-    reporting processes (:func:`refit_envelope`) and the Pearson overdispersion ``phi``."""
-    params, ll = fit_model(windows, shifts, start, free=free)
+    reporting processes (:func:`refit_envelope`) and the Pearson overdispersion ``phi``.
+
+    The fit is run from each of ``starts``. The first start's window is kept unless another's
+    is likelier by :data:`SWITCH_LOGLIK`, and a window that collapsed (under
+    :data:`~analysis.detect.model.MIN_WINDOW`: a spike, which is dropped) only when every
+    start's did: reports that spike and fade while an outage goes on also fit a collapsed
+    window with a slow report tail. The other starts' windows join the envelope, as readings
+    of the same reports."""
+    fits = [fit_model(windows, shifts, start, free=free) for start in starts]
+    fits = [fit for fit in fits if fit[0].end - fit[0].start >= MIN_WINDOW] or fits
+    params, ll = max(fits, key=lambda fit: fit[1])
+    if ll < fits[0][1] + SWITCH_LOGLIK:
+        params, ll = fits[0]
     phi = overdispersion(params.vector(), windows, shifts)
     se = inflate(standard_errors(params, windows, shifts, free), phi)
-    return params, ll, se, refit_envelope(params, windows, shifts), phi
+    others = tuple((q.start - params.start, q.end - params.end) for q, _ in fits if q != params)
+    return params, ll, se, Envelope(refit_envelope(params, windows, shifts).shifts + others), phi
 
 
 def refit_envelope(p: Params, windows: list[Window], shifts: list[float]) -> Envelope:

@@ -289,7 +289,16 @@ def fit_model(
     return Params.from_vector(full, min_floor), -best_value
 
 
-def initial_params(w: Window, lo: pd.Timestamp, hi: pd.Timestamp) -> Params:
-    start = (lo - w.origin) / MINUTE - 5
-    end = max((hi - w.origin) / MINUTE - 25, start + 5)
-    return Params(start, end, 4.0, 15.0, 0.5, 60.0)
+def initial_params(first: float, last: float) -> tuple[Params, Params]:
+    """Starting points of a fit to reports raised from minute ``first`` to ``last`` (the
+    candidates' span, minutes on the window's clock): a shorter outage whose reports lag 19
+    minutes on average and, as the fit may stop near either, one over the whole span whose
+    reports lag 3 minutes and fade.
+
+    Examples
+    --------
+    >>> [(p.start, p.end, p.delay + p.decay) for p in initial_params(100.0, 160.0)]
+    [(95.0, 135.0, 19.0), (100.0, 160.0, 3.0)]
+    """
+    return (Params(first - 5, max(last - 25, first), 4.0, 15.0, 0.5, 60.0),
+            Params(first, max(last, first + 5), 1.0, 2.0, 0.3, 20.0))  # fmt: skip

@@ -171,8 +171,8 @@ def _pooled_fit(
     shifts = [(w.origin - origin) / MINUTE for w in windows]
     first = (min(c.lo for c in top) - origin) / MINUTE
     last = (max(c.hi for c in top) - origin) / MINUTE
-    start = Params(first - 5, max(last - 25, first + 5), 4.0, 15.0, 0.5, 60.0)
-    params, ll, se, envelope, _ = fit_with_uncertainty(windows, shifts, start, FIT)
+    starts = initial_params(first, last)
+    params, ll, se, envelope, _ = fit_with_uncertainty(windows, shifts, starts, FIT)
     robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
     lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
     return PooledFit(params, origin, se, envelope, lr, windows)
@@ -197,8 +197,8 @@ def _own_row(
     ``"kept"``, ``"collapsed"`` (a window under :data:`~analysis.detect.model.MIN_WINDOW`),
     ``"weak"`` (under ``min_lr``) or ``"small"`` (a burst's size and likelihood ratio)."""
     if fit is None:
-        init = initial_params(w, candidate.lo, candidate.hi)
-        params, ll, se, envelope, _ = fit_with_uncertainty([w], [0.0], init, FIT)
+        span = ((candidate.lo - w.origin) / MINUTE, (candidate.hi - w.origin) / MINUTE)
+        params, ll, se, envelope, _ = fit_with_uncertainty([w], [0.0], initial_params(*span), FIT)
     else:  # refit window and kernel from the pooled fit (its novelty and family kept); the
         # standard errors over the same parameters (the model error dominates the intervals)
         shift = (fit.origin - w.origin) / MINUTE
