@@ -144,10 +144,10 @@ def estimate_event(
             row, outcome = _own_row(columns, w, bases[key], candidate, fit,
                                     level=level, min_lr=min_lr)  # fmt: skip
             rows += [row] if row is not None else []
-            # an own fit too weak for the test alone, or one that collapsed to an instant at
-            # coarse bins (a few of them can be fitted by a spike), tests the pooled window
-            # instead, as a sparse region does; at finer bins a collapse is a burst
-            retry = outcome == "weak" or (outcome == "collapsed" and w.width >= COARSE_BINS)
+            # an own fit too weak for the test alone, or one that collapsed to an instant
+            # (reports that spike and fade fit a slow report tail), tests the pooled window
+            # instead, as a sparse region does
+            retry = outcome in ("weak", "collapsed")
             if not (retry and fit is not None):
                 continue
         if fit is not None:
