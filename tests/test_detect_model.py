@@ -145,3 +145,30 @@ def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(wind
     assert len(delay_shifts) == len(tail_shifts) == 2
     assert delay_shifts[1] == pytest.approx(tail_shifts[1], abs=0.5)
     assert delay_shifts[1][1] > 10  # the fading reading puts the end later
+
+
+@pytest.mark.parametrize(
+    ("fits", "kept", "others"),
+    [
+        ([((0, 60), 100.0), ((0, 90), 101.0)], (0, 60), ((0.0, 30.0),)),  # within the margin
+        ([((0, 60), 100.0), ((0, 90), 103.0)], (0, 90), ((0.0, -30.0),)),  # clearly likelier
+        ([((0, 1), 110.0), ((0, 90), 50.0)], (0, 90), ()),  # a collapse is not kept, nor added
+        ([((0, 1), 10.0), ((0, 1.5), 20.0)], (0, 1.5), ((0.0, -0.5),)),  # unless every one is
+    ],
+)
+def test_the_window_kept_from_two_starts(monkeypatch, fits, kept, others):
+    """The first start's window stands unless another is likelier by 2 in log-likelihood; a
+    collapsed window (under 2 minutes) only when every start's collapsed; the other windows
+    join the envelope as (start, end) shifts from the kept one."""
+    from analysis.detect import intervals
+
+    made = iter([(Params(s, e, 1.0, 2.0, 0.5, 20.0), ll) for (s, e), ll in fits])
+    monkeypatch.setattr(intervals, "fit_model", lambda *args, **kwargs: next(made))
+    monkeypatch.setattr(intervals, "overdispersion", lambda *args, **kwargs: 1.0)
+    monkeypatch.setattr(intervals, "standard_errors", lambda *args, **kwargs: (1.0, 1.0, 1.0))
+    monkeypatch.setattr(intervals, "refit_envelope", lambda *a: intervals.Envelope(((5.0, 5.0),)))
+    starts = (Params(0, 10, 4.0, 15.0, 0.5, 60.0),) * len(fits)
+    params, ll, _, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)
+    assert (params.start, params.end) == kept
+    assert ll == dict(((s, e), v) for (s, e), v in fits)[kept]
+    assert envelope.shifts == ((5.0, 5.0), *others)

@@ -124,6 +124,11 @@ def test_trends_export_is_an_index_with_a_bounded_start_interval():
     assert row["end_low"] <= END <= row["end_high"]
     assert row["start_high"] - row["start_low"] <= pd.Timedelta("3h")
     assert pd.Timedelta("80min") <= row["duration"] <= pd.Timedelta("160min")
+    # two readings fit these bins as well (to 1e-6 in log-likelihood): the first start's
+    # 20:00-22:00 stands, and the other (20:36-23:09) only widens the intervals
+    assert abs(row["start"] - START) <= 10 * MINUTE
+    assert abs(row["end"] - END) <= 15 * MINUTE
+    assert row["end_high"] >= pd.Timestamp("2017-05-03 23:09", tz="UTC")
 
 
 def test_the_kind_can_be_overridden_and_a_level_read_as_reports_shows_no_rise():

@@ -231,7 +231,7 @@ def test_regions_whose_own_fit_collapses_still_borrow_the_pooled_window():
     collapsed to an instant (a spike with a slow report tail), and at bins under 15 minutes a
     collapse was taken for a burst: 3 and 5 of the ten regions had no window. Such a region
     now tests the pooled window, as a region with a weak own fit does; all twenty windows are
-    found, and their end intervals reach the true ends."""
+    found, and nine in ten of their end intervals reach the true ends."""
     import stress
 
     seed = sf.case_seed("peak_and_fade", 4, held_out=True)

@@ -5,7 +5,8 @@ Intervals at ``level`` come from the observed information (the numerical Hessian
 profile log-likelihood), inflated by the Pearson overdispersion (quasi-likelihood), combined
 with a model-error term, and stretched to cover refits under other reporting processes that
 fit the same reports: a peaked noticing delay, and reports that lag little but fade while a
-long outage lasts (:func:`refit_envelope`).
+long outage lasts (:func:`refit_envelope`), and the fit from the other start of the fit
+(:func:`fit_with_uncertainty`).
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ MODEL_ERROR_END = 0.5
 #: inside such a bin, and the refit only moves times within it.
 FADE_DECAY = 5.0
 FADE_FLOOR = 0.02
-FADE_MAX_WIDTH = pd.Timedelta("1D")
+FADE_MAX_WIDTH = pd.Timedelta("6h")
 #: Log-likelihood by which a fit from another start must beat the first start's to replace
-#: it (a likelihood-ratio statistic of 4): where the reports cannot tell the readings apart,
-#: as in an hourly series that ends with the outage, the first stands.
+#: it (a likelihood-ratio statistic of 4 before overdispersion, less evidence where the
+#: reports are overdispersed): where the reports cannot tell the readings apart, as in an
+#: hourly series that ends with the outage, the first stands.
 SWITCH_LOGLIK = 2.0
 
 
@@ -168,16 +170,19 @@ def fit_with_uncertainty(
     is likelier by :data:`SWITCH_LOGLIK`, and a window that collapsed (under
     :data:`~analysis.detect.model.MIN_WINDOW`: a spike, which is dropped) only when every
     start's did: reports that spike and fade while an outage goes on also fit a collapsed
-    window with a slow report tail. The other starts' windows join the envelope, as readings
-    of the same reports."""
+    window with a slow report tail. The other starts' windows that did not collapse join the
+    envelope as readings of the same reports, whatever their likelihood (as the refits of
+    :func:`refit_envelope` do)."""
     fits = [fit_model(windows, shifts, start, free=free) for start in starts]
     fits = [fit for fit in fits if fit[0].end - fit[0].start >= MIN_WINDOW] or fits
-    params, ll = max(fits, key=lambda fit: fit[1])
-    if ll < fits[0][1] + SWITCH_LOGLIK:
-        params, ll = fits[0]
+    chosen = int(np.argmax([ll for _, ll in fits]))
+    if fits[chosen][1] < fits[0][1] + SWITCH_LOGLIK:
+        chosen = 0
+    params, ll = fits[chosen]
     phi = overdispersion(params.vector(), windows, shifts)
     se = inflate(standard_errors(params, windows, shifts, free), phi)
-    others = tuple((q.start - params.start, q.end - params.end) for q, _ in fits if q != params)
+    others = tuple((q.start - params.start, q.end - params.end)
+                   for i, (q, _) in enumerate(fits) if i != chosen)  # fmt: skip
     return params, ll, se, Envelope(refit_envelope(params, windows, shifts).shifts + others), phi
 
 
