@@ -5,7 +5,7 @@ Intervals at ``level`` come from the observed information (the numerical Hessian
 profile log-likelihood), inflated by the Pearson overdispersion (quasi-likelihood), combined
 with a model-error term, and stretched to cover refits under other reporting processes that
 fit the same reports: a peaked noticing delay, and reports that lag little but fade while a
-long outage lasts (:func:`refit_envelope`), and the fit from the other start of the fit
+long outage lasts (:func:`refit_envelope`), and the fit from the other starting point
 (:func:`fit_with_uncertainty`).
 """
 
