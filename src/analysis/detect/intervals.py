@@ -174,7 +174,7 @@ def fit_with_uncertainty(
     envelope as readings of the same reports, whatever their likelihood (as the refits of
     :func:`refit_envelope` do)."""
     fits = [fit_model(windows, shifts, start, free=free) for start in starts]
-    fits = [fit for fit in fits if fit[0].end - fit[0].start >= MIN_WINDOW] or fits
+    fits = [fit for fit in fits if not fit[0].collapsed] or fits
     chosen = int(np.argmax([ll for _, ll in fits]))
     if fits[chosen][1] < fits[0][1] + SWITCH_LOGLIK:
         chosen = 0

@@ -109,6 +109,11 @@ class Params:
     eta: float
     shape: int = 1  # the gamma noticing delay's shape, a whole number
 
+    @property
+    def collapsed(self) -> bool:
+        """Whether the window is shorter than :data:`MIN_WINDOW`: collapsed onto a spike."""
+        return self.end - self.start < MIN_WINDOW
+
     @classmethod
     def from_vector(cls, v: np.ndarray, min_floor: float | None = None) -> Params:
         """Parameters from the fitted vector (``min_floor``: the floor's lower bound, default

@@ -29,7 +29,6 @@ from analysis.detect.intervals import (
 from analysis.detect.model import (
     COARSE_BINS,
     FIT,
-    MIN_WINDOW,
     MINUTE,
     WINDOW_AND_KERNEL,
     Params,
@@ -90,7 +89,7 @@ class PooledFit:
 
     @property
     def collapsed(self) -> bool:
-        return self.params.end - self.params.start < MIN_WINDOW
+        return self.params.collapsed
 
     @property
     def start_se(self) -> float:
@@ -210,7 +209,7 @@ def _own_row(
         se = inflate(standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
         envelope = fit.envelope
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
-    if params.end - params.start < MIN_WINDOW:
+    if params.collapsed:
         return None, "collapsed"
     if lr < min_lr:
         return None, "weak"
