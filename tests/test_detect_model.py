@@ -4,6 +4,8 @@ explicit convolution and a bounded amplitude search, the fit by scipy's Nelder-M
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,7 +134,7 @@ def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(wind
     give the same reports as a delay of 1 and decay of 20. Both lag long enough for the
     intervals' refit with short-lag, fading reports; it was run only when the decay was the
     long one, so a window read as a slow noticing delay kept an end interval too short."""
-    from analysis.detect.intervals import refit_envelope
+    from analysis.detect.intervals import fading_refit
 
     fine, _, onset = windows
     slow_delay = Params(onset, onset + 106.0, 20.0, 1.0, 0.15, 11.0)
@@ -140,11 +142,28 @@ def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(wind
     assert loglik(slow_delay.vector(), [fine[0]], [0.0]) == pytest.approx(
         loglik(slow_tail.vector(), [fine[0]], [0.0]), abs=1e-6
     )
-    delay_shifts = refit_envelope(slow_delay, [fine[0]], [0.0]).shifts
-    tail_shifts = refit_envelope(slow_tail, [fine[0]], [0.0]).shifts
-    assert len(delay_shifts) == len(tail_shifts) == 2
-    assert delay_shifts[1] == pytest.approx(tail_shifts[1], abs=0.5)
-    assert delay_shifts[1][1] > 10  # the fading reading puts the end later
+    by_delay, _ = fading_refit(slow_delay, [fine[0]], [0.0])
+    by_tail, _ = fading_refit(slow_tail, [fine[0]], [0.0])
+    assert by_delay.start == pytest.approx(by_tail.start, abs=0.5)
+    assert by_delay.end == pytest.approx(by_tail.end, abs=0.5)
+    assert by_delay.end > slow_delay.end + 10  # the fading reading puts the end later
+    # a short lag and a floor above its bound: nothing to refit
+    assert fading_refit(replace(slow_tail, decay=2.0, floor=0.3), [fine[0]], [0.0]) is None
+
+
+def _stub_fits(monkeypatch, fits: list, fading: tuple | None = None, *, decay: float = 2.0) -> None:
+    """``fit_with_uncertainty`` with its fits stubbed: ``fits`` ((start, end), log-likelihood)
+    in turn (a 1-minute delay and a ``decay`` in minutes), the fading refit ``fading`` (a
+    Params and its log-likelihood, or None) and a peaked refit moving start and end 5
+    minutes."""
+    from analysis.detect import intervals
+
+    made = iter([(Params(s, e, 1.0, decay, 0.5, 20.0), ll) for (s, e), ll in fits])
+    monkeypatch.setattr(intervals, "fit_model", lambda *args, **kwargs: next(made))
+    monkeypatch.setattr(intervals, "overdispersion", lambda *args, **kwargs: 1.0)
+    monkeypatch.setattr(intervals, "standard_errors", lambda *args, **kwargs: (1.0, 1.0, 1.0))
+    monkeypatch.setattr(intervals, "peaked_move", lambda *args: (5.0, 5.0))
+    monkeypatch.setattr(intervals, "fading_refit", lambda *args: fading)
 
 
 @pytest.mark.parametrize(
@@ -162,13 +181,35 @@ def test_the_window_kept_from_two_starts(monkeypatch, fits, kept, others):
     join the envelope as (start, end) shifts from the kept one."""
     from analysis.detect import intervals
 
-    made = iter([(Params(s, e, 1.0, 2.0, 0.5, 20.0), ll) for (s, e), ll in fits])
-    monkeypatch.setattr(intervals, "fit_model", lambda *args, **kwargs: next(made))
-    monkeypatch.setattr(intervals, "overdispersion", lambda *args, **kwargs: 1.0)
-    monkeypatch.setattr(intervals, "standard_errors", lambda *args, **kwargs: (1.0, 1.0, 1.0))
-    monkeypatch.setattr(intervals, "refit_envelope", lambda *a: intervals.Envelope(((5.0, 5.0),)))
+    _stub_fits(monkeypatch, fits)
     starts = (Params(0, 10, 4.0, 15.0, 0.5, 60.0),) * len(fits)
     params, ll, _, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)
     assert (params.start, params.end) == kept
     assert ll == dict(((s, e), v) for (s, e), v in fits)[kept]
+    assert envelope.shifts == ((5.0, 5.0), *others)
+
+
+@pytest.mark.parametrize(
+    ("fading", "kept", "others"),
+    [
+        ((0, 300, 2.0, 111.0), (0, 300), ((0.0, -295.0),)),  # clearly likelier: it replaces
+        ((0, 300, 2.0, 109.0), (0, 5), ((0.0, 295.0),)),  # within the margin: envelope only
+        ((0, 300, 40.0, 150.0), (0, 5), ((0.0, 295.0),)),  # it lags longer: another reading
+        ((0, 1, 2.0, 150.0), (0, 5), ((0.0, -4.0),)),  # collapsed
+    ],
+)
+def test_the_fading_refit_replaces_the_fit_only_where_clearly_likelier(
+    monkeypatch, fading, kept, others
+):
+    """The kept window (5 minutes, reports lagging 41 minutes) gives way to the fading refit
+    when that is likelier by 10 and its reports lag no longer; otherwise the refit joins the
+    envelope, as the replaced fit does when it gives way."""
+    from analysis.detect import intervals
+
+    s, e, delay, ll = fading
+    refit = (Params(s, e, delay, 5.0, 0.03, 25.0), ll)
+    _stub_fits(monkeypatch, [((0, 5), 100.0)], refit, decay=40.0)
+    starts = (Params(0, 10, 1.0, 40.0, 0.15, 5.0),)
+    params, _, _, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)
+    assert (params.start, params.end) == kept
     assert envelope.shifts == ((5.0, 5.0), *others)

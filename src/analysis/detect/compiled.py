@@ -210,9 +210,10 @@ def batch_loglik(params, kernel, shape, shifts, activity, cells, steps, per_bin,
 
 
 @njit(cache=True)
-def parameters(v, min_floor: float, bounds, span: float):
+def parameters(v, bounds, span: float):
     """The model's parameters from the fitted vector ``v`` (start, end, log delay, log decay,
-    logit floor above ``min_floor``, log eta, log shape): whether they lie inside the bounds
+    logit floor above the floor's lower bound, log eta, log shape, the floor's lower bound: never
+    fitted): whether they lie inside the bounds
     (``bounds``: rows delay, decay, eta, shape; a window of at least half a minute, from 30
     minutes before the windows to 30 after their ``span``), then (start, end, floor, eta),
     (delay, decay) and the shape."""
@@ -227,7 +228,7 @@ def parameters(v, min_floor: float, bounds, span: float):
         and v[0] >= -30
         and v[1] <= span + 30
     )
-    floor = min_floor + (1 - min_floor) / (1 + math.exp(-v[4]))
+    floor = v[7] + (1 - v[7]) / (1 + math.exp(-v[4]))
     return inside, np.array([v[0], v[1], floor, eta]), np.array([delay, decay]), shape
 
 
@@ -237,7 +238,7 @@ def fit_nelder_mead(full, free, simplex, xatol, fatol, maxfev, model, packed, am
     ``full`` (the others fixed) by Nelder-Mead from ``simplex`` (rows: vertices; reflection
     1, expansion 2, contraction and shrink 1/2), until the vertices lie within ``xatol`` of
     the best and their values within ``fatol``, or after ``maxfev`` evaluations. ``model``:
-    (min floor, bounds, span); ``packed``: :func:`batch_loglik`'s window arrays. Returns the
+    (bounds, span); ``packed``: :func:`batch_loglik`'s window arrays. Returns the
     best free entries, the best value and the evaluations used."""
     dim = len(free)
     sim = simplex.copy()
@@ -293,8 +294,8 @@ def loglik_at(x, model, packed, amplitudes) -> float:
     """Profile log-likelihood at the parameter vector ``x`` (``-inf`` outside the bounds);
     ``model``, ``packed`` and ``amplitudes`` as for :func:`fit_nelder_mead`. The excess shapes
     are left in ``packed``'s last array."""
-    min_floor, bounds, span = model
-    inside, params, kernel, shape = parameters(x, min_floor, bounds, span)
+    bounds, span = model
+    inside, params, kernel, shape = parameters(x, bounds, span)
     if not inside:
         return -np.inf
     shifts, activity, cells, steps, per_bin, observed, expected, bins, dispersion, shapes = packed

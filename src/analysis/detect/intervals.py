@@ -4,14 +4,14 @@ and the output row with its intervals.
 Intervals at ``level`` come from the observed information (the numerical Hessian of the
 profile log-likelihood), inflated by the Pearson overdispersion (quasi-likelihood), combined
 with a model-error term, and stretched to cover refits under other reporting processes that
-fit the same reports: a peaked noticing delay, and reports that lag little but fade while a
-long outage lasts (:func:`refit_envelope`), and the fit from the other starting point
-(:func:`fit_with_uncertainty`).
+fit the same reports: a peaked noticing delay (:func:`peaked_move`), reports that lag little
+but fade while a long outage lasts (:func:`fading_refit`, which replaces the fit where it is
+clearly likelier) and the fit from the other starting point (:func:`fit_with_uncertainty`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -43,14 +43,19 @@ MODEL_ERROR_END = 0.5
 #: A slow report tail after a short outage and a long outage whose reports fade (or that
 #: partly recovers) fit the same reports. The intervals cover both: an event whose fitted
 #: reports lag longer than this on average (delay + decay, minutes: with an exponential
-#: noticing delay the two are interchangeable) is refitted with reports that lag this little
+#: noticing delay the two are interchangeable), or fade as far as the model lets them (the
+#: novelty floor at its lower bound), is refitted with reports that lag at most this long
 #: and may fade to ``FADE_FLOOR`` of their onset rate; at hourly bins too, where a lag of 40
 #: minutes against one of 5 moves the end by most of a bin. Not at bins of
 #: ``FADE_MAX_WIDTH`` or coarser: the longest report tail the kernel allows (5 hours) lies
-#: inside such a bin, and the refit only moves times within it.
+#: inside such a bin, and the refit only moves times within it. The refit replaces the fit
+#: where it is likelier by ``FADE_SWITCH_LOGLIK`` (a likelihood-ratio statistic of 20, the
+#: bar at which a region borrows a pooled window on its ratio alone) and its reports lag no
+#: longer than the fit's (or than ``FADE_DECAY``).
 FADE_DECAY = 5.0
 FADE_FLOOR = 0.02
 FADE_MAX_WIDTH = pd.Timedelta("6h")
+FADE_SWITCH_LOGLIK = 10.0
 #: Log-likelihood by which a fit from another start must beat the first start's to replace
 #: it (a likelihood-ratio statistic of 4 before overdispersion, less evidence where the
 #: reports are overdispersed): where the reports cannot tell the readings apart, as in an
@@ -101,7 +106,7 @@ def standard_errors(
     """Standard errors of start, end and duration (minutes) from the numerical Hessian of the
     profile log-likelihood over the ``free`` parameters (start and end must be free)."""
     v = p.vector()
-    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05])
+    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05, 0.0])
     free = tuple(free)
     cache: dict[tuple[int, ...], float] = {}
     batch = Batch.of(windows, shifts)
@@ -164,48 +169,88 @@ def fit_with_uncertainty(
     windows: list[Window], shifts: list[float], starts: tuple[Params, ...], free: tuple[int, ...]
 ) -> tuple[Params, float, tuple[float, float, float], Envelope, float]:
     """Fit, standard errors (quasi-likelihood inflated), the envelope of refits under other
-    reporting processes (:func:`refit_envelope`) and the Pearson overdispersion ``phi``.
+    reporting processes and the Pearson overdispersion ``phi``.
 
     The fit is run from each of ``starts``. The first start's window is kept unless another's
     is likelier by :data:`SWITCH_LOGLIK`, and a window that collapsed (under
     :data:`~analysis.detect.model.MIN_WINDOW`: a spike, which is dropped) only when every
     start's did: reports that spike and fade while an outage goes on also fit a collapsed
-    window with a slow report tail. The other starts' windows that did not collapse join the
-    envelope as readings of the same reports, whatever their likelihood (as the refits of
-    :func:`refit_envelope` do)."""
+    window with a slow report tail. The fading refit (:func:`fading_refit`) then replaces the
+    kept window where :func:`_fades_instead` says so: reports that fade below the model's
+    floor and stay up for hours were read as a short outage (or one ending when the reports
+    fell), and the rest left unexplained.
+
+    The envelope holds the peaked refit (:func:`peaked_move`) and every other reading, the
+    windows that were not kept (but for collapsed starts) whatever their likelihood: the
+    other starts', the fading refit's or the fit it replaced."""
     fits = [fit_model(windows, shifts, start, free=free) for start in starts]
     fits = [fit for fit in fits if not fit[0].collapsed] or fits
     chosen = int(np.argmax([ll for _, ll in fits]))
     if fits[chosen][1] < fits[0][1] + SWITCH_LOGLIK:
         chosen = 0
     params, ll = fits[chosen]
+    readings = [q for i, (q, _) in enumerate(fits) if i != chosen]
+    fading = fading_refit(params, windows, shifts)
+    if fading is not None:
+        if _fades_instead(fading, params, ll):
+            readings.append(params)
+            params, ll = fading
+        else:
+            readings.append(fading[0])
     phi = overdispersion(params.vector(), windows, shifts)
     se = inflate(standard_errors(params, windows, shifts, free), phi)
-    others = tuple((q.start - params.start, q.end - params.end)
-                   for i, (q, _) in enumerate(fits) if i != chosen)  # fmt: skip
-    return params, ll, se, Envelope(refit_envelope(params, windows, shifts).shifts + others), phi
+    moves = tuple((q.start - params.start, q.end - params.end) for q in readings)
+    return params, ll, se, Envelope((peaked_move(params, windows, shifts), *moves)), phi
 
 
-def refit_envelope(p: Params, windows: list[Window], shifts: list[float]) -> Envelope:
-    """How far start and end move when the windows are refitted from ``p`` under a peaked
-    noticing delay (gamma, shape :data:`PEAKED_SHAPE`: few reports in the first minutes) and,
-    where the fitted reports lag more than :data:`FADE_DECAY` minutes on average at bins finer
-    than :data:`FADE_MAX_WIDTH`, with reports that lag that little and fade (novelty floor
-    down to :data:`FADE_FLOOR`; with one restart at bins of
-    :data:`~analysis.detect.model.COARSE_BINS` or coarser, where without it the refit stopped
-    10 minutes apart on hourly reports moved by half an hour): a short outage with a slow
-    report tail and a long one whose reports fade fit the same reports."""
-    peaked = Params(p.start, p.end, p.delay, p.decay, p.floor, p.eta, PEAKED_SHAPE)
+def _fades_instead(fading: tuple[Params, float], p: Params, ll: float) -> bool:
+    """Whether the fading refit ``(q, its log-likelihood)`` replaces the fit ``p`` (``ll``):
+    its window did not collapse, its reports lag no longer than the fit's (or than
+    :data:`FADE_DECAY`) and it is likelier by :data:`FADE_SWITCH_LOGLIK`.
+
+    Examples
+    --------
+    >>> fit = Params(0.0, 5.0, 1.0, 40.0, 0.15, 5.0)  # a short window, a 40-minute tail
+    >>> _fades_instead((Params(0.0, 290.0, 2.0, 5.0, 0.02, 25.0), -900.0), fit, -1000.0)
+    True
+    >>> _fades_instead((Params(0.0, 290.0, 40.0, 5.0, 0.02, 25.0), -900.0), fit, -1000.0)
+    False
+    """
+    q, fading_ll = fading
+    lag = max(p.delay + p.decay, FADE_DECAY)
+    return not q.collapsed and q.delay + q.decay <= lag and fading_ll > ll + FADE_SWITCH_LOGLIK
+
+
+def peaked_move(p: Params, windows: list[Window], shifts: list[float]) -> tuple[float, float]:
+    """How far start and end move (minutes) when the windows are refitted from ``p`` under a
+    peaked noticing delay (gamma, shape :data:`PEAKED_SHAPE`: few reports in the first
+    minutes)."""
+    peaked = replace(p, shape=PEAKED_SHAPE)
     alt, _ = fit_model(windows, shifts, peaked, free=WINDOW_AND_KERNEL, restarts=0)
-    moves = [(alt.start - p.start, alt.end - p.end)]
+    return alt.start - p.start, alt.end - p.end
+
+
+def fading_refit(
+    p: Params, windows: list[Window], shifts: list[float]
+) -> tuple[Params, float] | None:
+    """Refit from ``p`` with reports that lag at most :data:`FADE_DECAY` minutes and may fade
+    to :data:`FADE_FLOOR` of their onset rate, where the fitted reports lag longer than that
+    on average or fade as far as the model lets them (the novelty floor at its lower bound),
+    at bins finer than :data:`FADE_MAX_WIDTH` (``None`` elsewhere); with one restart at bins
+    of :data:`~analysis.detect.model.COARSE_BINS` or coarser, where without it the refit
+    stopped 10 minutes apart on hourly reports moved by half an hour. A short outage with a
+    slow report tail and a long one whose reports fade fit the same reports."""
     lag, width = p.delay + p.decay, max(w.width for w in windows)
-    if lag > FADE_DECAY and width < FADE_MAX_WIDTH:
-        fading = Params(p.start, p.end + lag - FADE_DECAY, min(p.delay, p.decay, FADE_DECAY),
-                        FADE_DECAY, 0.3, 30.0, p.shape)  # fmt: skip
-        alt, _ = fit_model(windows, shifts, fading, free=FADING, min_floor=FADE_FLOOR,
-                           restarts=int(width >= COARSE_BINS))  # fmt: skip
-        moves.append((alt.start - p.start, alt.end - p.end))
-    return Envelope(tuple(moves))
+    at_floor = p.floor < p.min_floor + 0.01
+    if (lag <= FADE_DECAY and not at_floor) or width >= FADE_MAX_WIDTH:
+        return None
+    if lag > FADE_DECAY:  # the delay and decay of an exponential delay are interchangeable
+        delay, decay = min(p.delay, p.decay, FADE_DECAY), FADE_DECAY
+    else:  # the kernel is kept; only the floor may fall further
+        delay, decay = p.delay, p.decay
+    fading = Params(p.start, p.end + max(lag - FADE_DECAY, 0.0), delay, decay, 0.3, 30.0,
+                    p.shape, FADE_FLOOR)  # fmt: skip
+    return fit_model(windows, shifts, fading, free=FADING, restarts=int(width >= COARSE_BINS))
 
 
 def window_row(

@@ -99,6 +99,12 @@ def cut_window(base: SeriesBaseline, region: str, lo: pd.Timestamp, hi: pd.Times
     )
 
 
+#: Lowest share of the onset reporting rate that an ongoing outage settles to. Without it a
+#: short outage with a slow report tail and a long outage whose reports fade away fit the
+#: same curve, and the end is lost.
+MIN_FLOOR = 0.15
+
+
 @dataclass(frozen=True)
 class Params:
     start: float  # minutes from the window origin
@@ -108,6 +114,7 @@ class Params:
     floor: float
     eta: float
     shape: int = 1  # the gamma noticing delay's shape, a whole number
+    min_floor: float = MIN_FLOOR  # the floor's lower bound (never fitted)
 
     @property
     def collapsed(self) -> bool:
@@ -115,33 +122,29 @@ class Params:
         return self.end - self.start < MIN_WINDOW
 
     @classmethod
-    def from_vector(cls, v: np.ndarray, min_floor: float | None = None) -> Params:
-        """Parameters from the fitted vector (``min_floor``: the floor's lower bound, default
-        :data:`MIN_FLOOR`)."""
-        min_floor = MIN_FLOOR if min_floor is None else min_floor
-        _, at, kernel, shape = compiled.parameters(np.asarray(v, dtype=float), min_floor,
-                                                   _bounds(), np.inf)  # fmt: skip
+    def from_vector(cls, v: np.ndarray) -> Params:
+        """Parameters from the fitted vector (see :meth:`vector`)."""
+        v = np.asarray(v, dtype=float)
+        _, at, kernel, shape = compiled.parameters(v, _bounds(), np.inf)
         return cls(float(at[0]), float(at[1]), float(kernel[0]), float(kernel[1]),
-                   float(at[2]), float(at[3]), int(shape))  # fmt: skip
+                   float(at[2]), float(at[3]), int(shape), float(v[7]))  # fmt: skip
 
-    def vector(self, min_floor: float | None = None) -> np.ndarray:
+    def vector(self) -> np.ndarray:
         """The fitted vector: start, end, log delay, log decay, logit floor (above
-        ``min_floor``, default :data:`MIN_FLOOR`), log eta, log shape."""
-        min_floor = MIN_FLOOR if min_floor is None else min_floor
-        f = np.clip((self.floor - min_floor) / (1 - min_floor), 1e-4, 1 - 1e-4)
+        ``min_floor``), log eta, log shape and ``min_floor`` itself (never fitted: the
+        likelihood reads the floor's bound from the vector it is given)."""
+        f = np.clip((self.floor - self.min_floor) / (1 - self.min_floor), 1e-4, 1 - 1e-4)
         return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
-                         np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape)])  # fmt: skip
+                         np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape),
+                         self.min_floor])  # fmt: skip
 
 
-#: Lowest share of the onset reporting rate that an ongoing outage settles to. Without it a
-#: short outage with a slow report tail and a long outage whose reports fade away fit the
-#: same curve, and the end is lost.
-MIN_FLOOR = 0.15
 # indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
 # log shape (fixed: never fitted)
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
+WINDOW_AND_DELAY = (0, 1, 2)  # regions refit a fading reading's window and delay
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
@@ -191,23 +194,20 @@ class Batch:
         """Amplitude search starts for :meth:`loglik`: none yet (the moment estimates)."""
         return np.full(len(self.shifts), np.nan)
 
-    def arrays(self, min_floor: float | None = None) -> tuple:
-        """The compiled likelihood's model constants (``min_floor``: the floor's lower bound,
-        default :data:`MIN_FLOOR`) and window arrays (with a scratch array for the excess
-        shapes per bin)."""
-        model = (MIN_FLOOR if min_floor is None else min_floor, _bounds(), self.span)
+    def arrays(self) -> tuple:
+        """The compiled likelihood's model constants and window arrays (with a scratch array
+        for the excess shapes per bin)."""
+        model = (_bounds(), self.span)
         packed = (self.shifts, self.activity, self.cells, self.steps, self.per_bin,
                   self.observed, self.expected, self.bins, self.dispersion,
                   np.zeros(len(self.observed)))  # fmt: skip
         return model, packed
 
-    def loglik(
-        self, v: np.ndarray, warm: np.ndarray | None = None, min_floor: float | None = None
-    ) -> tuple[float, np.ndarray]:
+    def loglik(self, v: np.ndarray, warm: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Profile log-likelihood at the parameter vector ``v`` (``-inf`` outside the bounds)
         and each window's excess shape per bin (amplitude 1). ``warm``: each window's amplitude
         search start (NaN: the moment estimate), overwritten with its maximising amplitude."""
-        model, packed = self.arrays(min_floor)
+        model, packed = self.arrays()
         warm = self.cold() if warm is None else warm
         value = compiled.loglik_at(np.asarray(v, dtype=float), model, packed, warm)
         return value, packed[-1]
@@ -263,22 +263,21 @@ def fit_model(
     *,
     free: tuple[int, ...] = FIT,
     restarts: int = 1,
-    min_floor: float | None = None,
 ) -> tuple[Params, float]:
     """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
 
     Only the parameters at indices ``free`` (start, end, log delay, log decay, logit floor,
-    log eta) move; the others stay at ``start``'s values. ``min_floor``: the novelty floor's
-    lower bound (default :data:`MIN_FLOOR`)."""
-    full = start.vector(min_floor)
+    log eta) move; the others stay at ``start``'s values (its floor's lower bound
+    ``start.min_floor`` too)."""
+    full = start.vector()
     free_idx = np.asarray(free)
     batch = Batch.of(windows, shifts)
-    model, packed = batch.arrays(min_floor)
+    model, packed = batch.arrays()
     warm = batch.cold()  # the amplitudes' searches start where the last one ended
     best = full[free_idx]
-    best_value = -batch.loglik(full, warm, min_floor)[0]
+    best_value = -batch.loglik(full, warm)[0]
     best_value = best_value if np.isfinite(best_value) else 1e300
-    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5])[free_idx]
+    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5, 0.0])[free_idx]
     dim = len(free_idx)
     for attempt in range(restarts + 1):
         simplex = np.vstack([best] + [best + np.eye(dim)[i] * steps[i] for i in range(dim)])
@@ -291,7 +290,7 @@ def fit_model(
             break
         steps = steps / 2
     full[free_idx] = best
-    return Params.from_vector(full, min_floor), -best_value
+    return Params.from_vector(full), -best_value
 
 
 def initial_params(first: float, last: float) -> tuple[Params, Params]:

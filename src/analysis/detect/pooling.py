@@ -9,7 +9,7 @@ discovery among the event's regions (see :func:`borrowers`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,9 @@ from analysis.detect.intervals import (
 from analysis.detect.model import (
     COARSE_BINS,
     FIT,
+    MIN_FLOOR,
     MINUTE,
+    WINDOW_AND_DELAY,
     WINDOW_AND_KERNEL,
     Params,
     Window,
@@ -202,11 +204,12 @@ def _own_row(
         # standard errors over the same parameters (the model error dominates the intervals)
         shift = (fit.origin - w.origin) / MINUTE
         p0 = fit.params
-        init = Params(p0.start + shift, p0.end + shift, p0.delay, p0.decay, p0.floor, p0.eta,
-                      p0.shape)  # fmt: skip
-        params, ll = fit_model([w], [0.0], init, free=WINDOW_AND_KERNEL, restarts=0)
-        phi = overdispersion(params.vector(), [w], [0.0], len(WINDOW_AND_KERNEL))
-        se = inflate(standard_errors(params, [w], [0.0], WINDOW_AND_KERNEL), phi)
+        init = replace(p0, start=p0.start + shift, end=p0.end + shift)
+        # a fading reading keeps its report decay fixed, as it was fitted
+        free = WINDOW_AND_KERNEL if p0.min_floor == MIN_FLOOR else WINDOW_AND_DELAY
+        params, ll = fit_model([w], [0.0], init, free=free, restarts=0)
+        phi = overdispersion(params.vector(), [w], [0.0], len(free))
+        se = inflate(standard_errors(params, [w], [0.0], free), phi)
         envelope = fit.envelope
     lr = 2 * (ll - null_loglik(w)) / overdispersion(params.vector(), [w], [0.0], robust=True)
     if params.collapsed:
