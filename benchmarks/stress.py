@@ -208,6 +208,8 @@ METHODS: Mapping[str, Callable[[pd.DataFrame], pd.DataFrame]] = MappingProxyType
 )
 #: The methods run by default: the estimator and its peers.
 DEFAULT_METHODS = ("estimate", "threshold", "binseg", "pelt")
+#: The method whose errors are paired with each peer's.
+REFERENCE = "estimate"
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -380,6 +382,42 @@ def summarize(scores: pd.DataFrame, timings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paired_errors(scores: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
+    """Median absolute start and end errors (minutes) of ``reference`` and of each other
+    method over the true windows that both found, per family and over all: a method that
+    finds only the easy windows is not credited with their small errors.
+
+    Examples
+    --------
+    >>> rows = [("a", 0, "estimate", 1.0, 2.0), ("a", 0, "pelt", 3.0, 6.0),
+    ...         ("a", 1, "estimate", 5.0, 5.0)]  # the second window: the estimator's only
+    >>> scores = pd.DataFrame(rows, columns=["family", "case", "method", "start_error_min",
+    ...                                      "end_error_min"]).assign(
+    ...     region="BRA", true_start=pd.Timestamp("2024-01-01", tz="UTC"), matched=True)
+    >>> print(paired_errors(scores).to_string(index=False))
+    family peer  windows  start  end  peer_start  peer_end
+         a pelt        1    1.0  2.0         3.0       6.0
+       all pelt        1    1.0  2.0         3.0       6.0
+    """
+    key = ["family", "case", "region", "true_start"]
+    found = scores[scores["true_start"].notna() & scores["matched"].astype(bool)]
+    errors = found[[*key, "method", "start_error_min", "end_error_min"]].copy()
+    errors[["start_error_min", "end_error_min"]] = errors[
+        ["start_error_min", "end_error_min"]
+    ].abs()
+    own = errors[errors["method"] == reference].drop(columns="method")
+    rows = []
+    for peer, theirs in errors[errors["method"] != reference].groupby("method", sort=False):
+        both = own.merge(theirs.drop(columns="method"), on=key, suffixes=("", "_peer"))
+        for family, g in [*both.groupby("family", sort=False), ("all", both)]:
+            rows.append({"family": family, "peer": peer, "windows": len(g),
+                         "start": g["start_error_min"].median(),
+                         "end": g["end_error_min"].median(),
+                         "peer_start": g["start_error_min_peer"].median(),
+                         "peer_end": g["end_error_min_peer"].median()})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def _fmt(value: float, spec: str = ".2f") -> str:
     return "-" if pd.isna(value) else format(value, spec)
 
@@ -496,6 +534,10 @@ def main(argv: list[str] | None = None) -> None:
     seeds = "held-out" if settings.held_out else "dev"
     print(f"\n== overall ({seeds} seeds; {', '.join(settings.families)})")
     print(format_table(summarize(scores, timings), real="real_tweets" in settings.families))
+    paired = paired_errors(scores)
+    if not paired.empty:
+        print(f"\n== median |error| (min) on the true windows both found: {REFERENCE} / peer")
+        print(paired.round(1).to_string(index=False))
     print(
         "\ntotal wall time per method (s): "
         + ", ".join(

@@ -168,8 +168,12 @@ def test_seeds_and_family_sets():
 
 
 def test_doctests():
+    import stress  # the benchmark: its pairing of errors with the peers' (paired_errors)
+
     assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
     assert doctest.testmod(sf.common, optionflags=doctest.ELLIPSIS).failed == 0
+    result = doctest.testmod(stress, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0
 
 
 def test_real_tweets(real_case):
