@@ -95,3 +95,28 @@ def test_a_day_whose_level_is_clipped_says_so():
     ratio = base.loc[day.to_numpy(), "expected"].sum() / base.loc[day.to_numpy(), "reports"].sum()
     assert ratio > 1.5  # the clip holds the level at 0.2: about twice the tenth
     assert not expected_reports(reports)["level_clipped"].any()
+
+
+@pytest.mark.parametrize("factor", [1.5, 0.6])
+def test_a_level_that_shifts_for_good_within_a_day_is_followed_from_the_shift(factor):
+    """Each day is scaled by one level, the median over the day. A collection whose volume
+    shifts for good at 14:00 local time (half again, or down to 0.6) took the day's majority
+    level, so the hours after the shift stood 1.5 times over (or under) the baseline until
+    the day ended: an outage to the estimator, which a region shifting down the same morning
+    joined (held-out ``level_shift`` case 2 of ``benchmarks/stress.py``). The day now takes
+    the level of each side of its shift, and every part of every day is expected as seen."""
+    rng = np.random.default_rng(5)
+    times = pd.date_range("2024-03-04", periods=10 * 96, freq="15min", tz="UTC")
+    local = times.tz_convert("Europe/Berlin")
+    hours = (local - local.normalize()) / pd.Timedelta("1h")
+    shift = pd.Timestamp("2024-03-10 14:00", tz="Europe/Berlin")
+    rate = 200 * (1 + 0.5 * np.sin(2 * np.pi * (hours - 9) / 24))
+    rate = np.where(local >= shift, factor * rate, rate)
+    reports = pd.DataFrame({"time": times, "region": "DEU", "reports": rng.poisson(rate)})
+    base = expected_reports(reports)
+    part = pd.Series(local.date).astype(str).to_numpy() + np.where(local >= shift, "+", "")
+    grouped = base.groupby(part)
+    sums = grouped[["reports", "expected"]].sum()[grouped.size() >= 24]  # 6 hours or more
+    ratio = sums["reports"] / sums["expected"]
+    assert ratio["2024-03-10+"] == pytest.approx(1.0, abs=0.05)  # 1.4 or 0.7 before
+    assert ratio.between(0.95, 1.05).all()

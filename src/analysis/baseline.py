@@ -13,9 +13,12 @@ Method (per series, i.e. per service and region):
    outages, bursts or gaps in the history do not move the baseline.
    Each day is then scaled by its own level (the median over the day of the smoothed rate
    over the profile), which follows day-to-day and slow drifts in volume; an outage covering
-   less than half of a day does not move it. The level is kept within :data:`LEVEL_RANGE`
-   (0.2-5), and rows whose day's level was clipped are flagged ``level_clipped``. Sparse
-   series get no level.
+   less than half of a day does not move it. A day whose level shifts for good within it
+   (the days either side differ by 30% or more, and the medians either side of the day's
+   best split match them within 5%) takes each side's level from its split: one level would
+   leave the hours on the minority side standing out like an outage until the day ends. The
+   level is kept within :data:`LEVEL_RANGE` (0.2-5), and rows whose day's level was clipped
+   are flagged ``level_clipped``. Sparse series get no level.
 3. With fewer than ``min_days`` days of history (down to one day), the baseline is instead a
    centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
    outage shorter than half that window does not move; such rows are flagged
@@ -283,7 +286,76 @@ def _by_time_of_day(
             ratio = ratio.reindex(range(day.max() + 1)).ffill().bfill().fillna(1.0)
             clipped = ((ratio < LEVEL_RANGE[0]) | (ratio > LEVEL_RANGE[1])).to_numpy()
             level = ratio.clip(*LEVEL_RANGE).to_numpy()
-    return expected * level[day], clipped[day]
+    if with_level:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_bin = _shifted_levels(rates / expected, day, level)
+    else:
+        per_bin = level[day]
+    return expected * per_bin, clipped[day]
+
+
+#: A day whose level shifts for good within it: its neighbours' levels differ by at least
+#: ``SHIFT_MIN`` (30%), and the median ratio to the profile on either side of the day's best
+#: split lies within ``SHIFT_MATCH`` (5%) of the neighbour's level on that side.
+SHIFT_MIN = 0.3
+SHIFT_MATCH = 0.05
+
+
+def _shifted_levels(ratio: np.ndarray, day: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Per-bin level: its day's (``level``), except on a day whose level shifts for good
+    within it (see :data:`SHIFT_MIN`), which takes the level of each side of its split. One
+    level for such a day is the majority side's, and the other side would stand out as an
+    outage (or a dip) until the day ends, or from its start.
+
+    ``ratio``: per bin, the smoothed rate over the profile; ``day``: per bin, its day.
+
+    Examples
+    --------
+    >>> day = np.repeat([0, 1, 2], 24)
+    >>> ratio = np.r_[np.ones(24), np.ones(10), np.full(14, 1.5), np.full(24, 1.5)]
+    >>> levels = _shifted_levels(ratio, day, np.array([1.0, 1.5, 1.5]))
+    >>> levels[24:48].tolist() == [1.0] * 10 + [1.5] * 14
+    True
+    """
+    out = level[day].astype(float)
+    edges = np.searchsorted(day, np.arange(len(level) + 1))
+    for d in range(1, len(level) - 1):
+        before, after = level[d - 1], level[d + 1]
+        if abs(np.log(after / before)) < np.log1p(SHIFT_MIN):
+            continue
+        split = _best_split(ratio[edges[d] : edges[d + 1]])
+        if split is None:
+            continue
+        at, first, second = split
+        if _near(first, before) and _near(second, after):
+            out[edges[d] : edges[d] + at] = np.clip(first, *LEVEL_RANGE)
+            out[edges[d] + at : edges[d + 1]] = np.clip(second, *LEVEL_RANGE)
+    return out
+
+
+def _near(value: float, level: float) -> bool:
+    """Whether ``value`` lies within :data:`SHIFT_MATCH` of ``level`` (as a ratio)."""
+    return value > 0 and abs(np.log(value / level)) < np.log1p(SHIFT_MATCH)
+
+
+def _best_split(r: np.ndarray) -> tuple[int, float, float] | None:
+    """The split of one day's ratios (at one of about 96 places, each side at least a 24th
+    of the day) whose two medians leave the least absolute deviation: ``(bin, median before,
+    median after)``, or None where fewer than half the bins are seen."""
+    seen = np.isfinite(r)
+    n = len(r)
+    if seen.sum() < n / 2:
+        return None
+    best, found = np.inf, None
+    for at in range(max(n // 24, 1), n - max(n // 24, 1), max(1, n // 96)):
+        x, y = r[:at][seen[:at]], r[at:][seen[at:]]
+        if len(x) < 3 or len(y) < 3:
+            continue
+        first, second = np.median(x), np.median(y)
+        cost = np.abs(x - first).sum() + np.abs(y - second).sum()
+        if cost < best:
+            best, found = cost, (at, float(first), float(second))
+    return found
 
 
 def _dispersion(y: np.ndarray, rate: np.ndarray, expected: np.ndarray) -> float:
