@@ -321,7 +321,9 @@ def _shifted_levels(ratio: np.ndarray, day: np.ndarray, level: np.ndarray) -> np
     edges = np.searchsorted(day, np.arange(len(level) + 1))
     for d in range(1, len(level) - 1):
         before, after = level[d - 1], level[d + 1]
-        if abs(np.log(after / before)) < np.log1p(SHIFT_MIN):
+        low, high = sorted((before, after))
+        between = low / (1 + SHIFT_MATCH) <= level[d] <= high * (1 + SHIFT_MATCH)  # a mix
+        if not between or abs(np.log(after / before)) < np.log1p(SHIFT_MIN):
             continue
         split = _best_split(ratio[edges[d] : edges[d + 1]])
         if split is None:
@@ -339,23 +341,37 @@ def _near(value: float, level: float) -> bool:
 
 
 def _best_split(r: np.ndarray) -> tuple[int, float, float] | None:
-    """The split of one day's ratios (at one of about 96 places, each side at least a 24th
-    of the day) whose two medians leave the least absolute deviation: ``(bin, median before,
-    median after)``, or None where fewer than half the bins are seen."""
-    seen = np.isfinite(r)
+    """The split of one day's ratios whose two medians leave the least absolute deviation:
+    ``(bin, median before, median after)``, or None where fewer than half the bins are seen.
+    The ratios (of rates smoothed over an hour) are read at about 96 points of the day, and
+    each side keeps at least an hour of them.
+
+    Examples
+    --------
+    >>> _best_split(np.r_[np.ones(40), np.full(56, 2.0)])
+    (40, 1.0, 2.0)
+    """
     n = len(r)
-    if seen.sum() < n / 2:
+    if np.isfinite(r).sum() < n / 2:
         return None
-    best, found = np.inf, None
-    for at in range(max(n // 24, 1), n - max(n // 24, 1), max(1, n // 96)):
-        x, y = r[:at][seen[:at]], r[at:][seen[at:]]
-        if len(x) < 3 or len(y) < 3:
-            continue
-        first, second = np.median(x), np.median(y)
-        cost = np.abs(x - first).sum() + np.abs(y - second).sum()
-        if cost < best:
-            best, found = cost, (at, float(first), float(second))
-    return found
+    step = max(n // 96, 1)
+    points = r[::step]
+    m, hour = len(points), max(len(points) // 24, 1)
+    places = np.arange(hour, m - hour + 1)
+    seen = np.cumsum(np.isfinite(points))
+    if len(places):  # each side needs 3 points seen
+        places = places[(seen[places - 1] >= 3) & (seen[-1] - seen[places - 1] >= 3)]
+    if not len(places):
+        return None
+    before = np.arange(m)[None, :] < places[:, None]  # one row per split
+    sides = [np.where(mask, points[None, :], np.nan) for mask in (before, ~before)]
+    medians = [np.nanmedian(side, axis=1) for side in sides]
+    cost = sum(
+        np.nansum(np.abs(side - med[:, None]), axis=1)
+        for side, med in zip(sides, medians, strict=True)
+    )
+    best = int(np.argmin(cost))
+    return int(places[best]) * step, float(medians[0][best]), float(medians[1][best])
 
 
 def _dispersion(y: np.ndarray, rate: np.ndarray, expected: np.ndarray) -> float:

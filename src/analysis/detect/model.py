@@ -140,7 +140,7 @@ class Params:
 
 
 # indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
-# log shape (fixed: never fitted)
+# log shape and the floor's lower bound (these two fixed: never fitted)
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
