@@ -173,7 +173,8 @@ def test_doctests():
     assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
     assert doctest.testmod(sf.common, optionflags=doctest.ELLIPSIS).failed == 0
     result = doctest.testmod(stress, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 3 and result.failed == 0
+    assert result.attempted >= 3
+    assert result.failed == 0
 
 
 def test_real_tweets(real_case):
