@@ -14,11 +14,12 @@ Method (per series, i.e. per service and region):
    Each day is then scaled by its own level (the median over the day of the smoothed rate
    over the profile), which follows day-to-day and slow drifts in volume; an outage covering
    less than half of a day does not move it. A day whose level shifts for good within it
-   (the days either side differ by 30% or more, and the medians either side of the day's
-   best split match them within 5%) takes each side's level from its split: one level would
-   leave the hours on the minority side standing out like an outage until the day ends. The
-   level is kept within :data:`LEVEL_RANGE` (0.2-5), and rows whose day's level was clipped
-   are flagged ``level_clipped``. Sparse series get no level.
+   (the days either side differ by 30% or more, its own level lies between theirs, and the
+   medians either side of the day's best split match them within 5%) takes each side's
+   level from its split: one level would leave the hours on the minority side standing out
+   like an outage until the day ends. The level is kept within :data:`LEVEL_RANGE` (0.2-5),
+   and rows whose level was clipped are flagged ``level_clipped``. Sparse series get no
+   level.
 3. With fewer than ``min_days`` days of history (down to one day), the baseline is instead a
    centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
    outage shorter than half that window does not move; such rows are flagged
@@ -267,7 +268,6 @@ def _by_time_of_day(
     weekend_day = ((np.arange(day.max() + 1) + first_day + 3) % 7) >= 5
     table = np.full((day.max() + 1, int(DAY / width)), np.nan)
     level = np.ones(day.max() + 1)
-    clipped = np.zeros(day.max() + 1, dtype=bool)
     for _ in range(2 if with_level else 1):
         table[day, slot] = rates / level[day]
         pooled, _ = _trimmed_mean(table, trim)
@@ -284,28 +284,28 @@ def _by_time_of_day(
             # level: an outage would dominate the median of a few hours
             ratio[by_day.count() < table.shape[1] / 2] = np.nan
             ratio = ratio.reindex(range(day.max() + 1)).ffill().bfill().fillna(1.0)
-            clipped = ((ratio < LEVEL_RANGE[0]) | (ratio > LEVEL_RANGE[1])).to_numpy()
             level = ratio.clip(*LEVEL_RANGE).to_numpy()
-    if with_level:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_bin = _shifted_levels(rates / expected, day, level)
-    else:
-        per_bin = level[day]
-    return expected * per_bin, clipped[day]
+    if not with_level:
+        return expected, np.zeros(len(day), dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_bin = _shifted_levels(rates / expected, day, ratio.to_numpy())
+    outside = (per_bin < LEVEL_RANGE[0]) | (per_bin > LEVEL_RANGE[1])
+    return expected * per_bin.clip(*LEVEL_RANGE), outside
 
 
 #: A day whose level shifts for good within it: its neighbours' levels differ by at least
-#: ``SHIFT_MIN`` (30%), and the median ratio to the profile on either side of the day's best
-#: split lies within ``SHIFT_MATCH`` (5%) of the neighbour's level on that side.
+#: ``SHIFT_MIN`` (30%), its own lies between theirs, and the median ratio to the profile on
+#: either side of the day's best split lies within ``SHIFT_MATCH`` (5%) of the neighbour's
+#: level on that side.
 SHIFT_MIN = 0.3
 SHIFT_MATCH = 0.05
 
 
 def _shifted_levels(ratio: np.ndarray, day: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Per-bin level: its day's (``level``), except on a day whose level shifts for good
-    within it (see :data:`SHIFT_MIN`), which takes the level of each side of its split. One
-    level for such a day is the majority side's, and the other side would stand out as an
-    outage (or a dip) until the day ends, or from its start.
+    """Per-bin level: its day's (``level``, before any clipping), except on a day whose level
+    shifts for good within it (see :data:`SHIFT_MIN`), which takes the level of each side of
+    its split. One level for such a day is the majority side's, and the other side would
+    stand out as an outage (or a dip) until the day ends, or from its start.
 
     ``ratio``: per bin, the smoothed rate over the profile; ``day``: per bin, its day.
 
@@ -330,8 +330,8 @@ def _shifted_levels(ratio: np.ndarray, day: np.ndarray, level: np.ndarray) -> np
             continue
         at, first, second = split
         if _near(first, before) and _near(second, after):
-            out[edges[d] : edges[d] + at] = np.clip(first, *LEVEL_RANGE)
-            out[edges[d] + at : edges[d + 1]] = np.clip(second, *LEVEL_RANGE)
+            out[edges[d] : edges[d] + at] = first
+            out[edges[d] + at : edges[d + 1]] = second
     return out
 
 
