@@ -154,14 +154,14 @@ def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(wind
 def _stub_fits(monkeypatch, fits: list, fading: tuple | None = None, *, decay: float = 2.0) -> None:
     """``fit_with_uncertainty`` with its fits stubbed: ``fits`` ((start, end), log-likelihood)
     in turn (a 1-minute delay and a ``decay`` in minutes), the fading refit ``fading`` (a
-    Params and its log-likelihood, or None) and a peaked refit moving start and end 5
-    minutes."""
+    Params and its log-likelihood, or None), a peaked refit moving start and end 5 minutes
+    and standard errors equal to the number of free parameters they are taken over."""
     from analysis.detect import intervals
 
     made = iter([(Params(s, e, 1.0, decay, 0.5, 20.0), ll) for (s, e), ll in fits])
     monkeypatch.setattr(intervals, "fit_model", lambda *args, **kwargs: next(made))
     monkeypatch.setattr(intervals, "overdispersion", lambda *args, **kwargs: 1.0)
-    monkeypatch.setattr(intervals, "standard_errors", lambda *args, **kwargs: (1.0, 1.0, 1.0))
+    monkeypatch.setattr(intervals, "standard_errors", lambda *args: (float(len(args[3])),) * 3)
     monkeypatch.setattr(intervals, "peaked_move", lambda *args: (5.0, 5.0))
     monkeypatch.setattr(intervals, "fading_refit", lambda *args: fading)
 
@@ -203,13 +203,15 @@ def test_the_fading_refit_replaces_the_fit_only_where_clearly_likelier(
 ):
     """The kept window (5 minutes, reports lagging 41 minutes) gives way to the fading refit
     when that is likelier by 10 and its reports lag no longer; otherwise the refit joins the
-    envelope, as the replaced fit does when it gives way."""
+    envelope, as the replaced fit does when it gives way. The standard errors are taken over
+    the kept reading's free parameters: the fading one's decay was fixed (5 of FIT's 6)."""
     from analysis.detect import intervals
 
     s, e, delay, ll = fading
     refit = (Params(s, e, delay, 5.0, 0.03, 25.0), ll)
     _stub_fits(monkeypatch, [((0, 5), 100.0)], refit, decay=40.0)
     starts = (Params(0, 10, 1.0, 40.0, 0.15, 5.0),)
-    params, _, _, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)
+    params, _, se, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)
     assert (params.start, params.end) == kept
     assert envelope.shifts == ((5.0, 5.0), *others)
+    assert se == ((5.0,) * 3 if kept == (0, 300) else (6.0,) * 3)

@@ -178,7 +178,8 @@ def fit_with_uncertainty(
     window with a slow report tail. The fading refit (:func:`fading_refit`) then replaces the
     kept window where :func:`_fades_instead` says so: reports that fade below the model's
     floor and stay up for hours were read as a short outage (or one ending when the reports
-    fell), and the rest left unexplained.
+    fell), and the rest left unexplained. Its standard errors are then taken with its decay
+    fixed, as it was fitted.
 
     The envelope holds the peaked refit (:func:`peaked_move`) and every other reading, the
     windows that were not kept (but for collapsed starts) whatever their likelihood: the
@@ -195,6 +196,7 @@ def fit_with_uncertainty(
         if _fades_instead(fading, params, ll):
             readings.append(params)
             params, ll = fading
+            free = tuple(i for i in free if i in FADING)  # its decay was fixed
         else:
             readings.append(fading[0])
     phi = overdispersion(params.vector(), windows, shifts)
