@@ -168,13 +168,34 @@ def test_seeds_and_family_sets():
 
 
 def test_doctests():
+    import oracle_end  # the end oracle's likelihood and its table (oracle_end, end_limits)
     import stress  # the benchmark: its pairing of errors with the peers' (paired_errors)
 
     assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
     assert doctest.testmod(sf.common, optionflags=doctest.ELLIPSIS).failed == 0
-    result = doctest.testmod(stress, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 3
-    assert result.failed == 0
+    for module in (stress, oracle_end):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted >= 3
+        assert result.failed == 0
+
+
+@pytest.mark.parametrize("freq", ["1min", "1h"])
+def test_the_end_oracle_told_the_background_counts_finds_every_end(freq):
+    """Told the counts without outages, the shape and the lag, the oracle
+    (benchmarks/oracle_end.py) puts clear flapping ends within a few minutes, even through
+    hourly bins; told only the background's expected level, it does no better."""
+    import oracle_end
+
+    with oracle_end._capture({}) as store:
+        case = _case("flapping", 66_001, freq)
+    errors = case.truth.merge(oracle_end.oracle_case(case, store), left_on=["region", "start"],
+                              right_on=["region", "true_start"], validate="1:1")  # fmt: skip
+    clear = errors[errors["clear"]]
+    assert len(errors) == len(case.truth)
+    assert len(clear) >= 5
+    told_counts = clear["counts_end_error_min"].abs()
+    assert told_counts.median() <= 2.0
+    assert clear["level_end_error_min"].abs().median() >= told_counts.median()
 
 
 def test_real_tweets(real_case):
