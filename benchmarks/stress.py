@@ -45,6 +45,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 import analysis
 from analysis.detect.peers import high_segments
@@ -418,6 +419,45 @@ def paired_errors(scores: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+#: The 90% intervals' target coverage (issue 12), and the Monte-Carlo level it is judged at.
+COVERAGE_TARGET = (0.85, 0.95)
+COVERAGE_CHECK_LEVEL = 0.9
+
+
+def coverage_check(scores: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
+    """Per family and over all: how many of ``reference``'s matched windows have intervals,
+    how many hold the true start and end, the exact (Clopper-Pearson) 90% Monte-Carlo
+    interval of each share, and whether it meets :data:`COVERAGE_TARGET`: ``met`` where the
+    interval reaches into it, ``over`` or ``under`` where it lies wholly above or below.
+    Windows of one case are counted as independent, which makes the intervals narrower than
+    they are and the verdict stricter.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"family": "a", "method": "estimate", "matched": True,
+    ...     "true_start": pd.Timestamp("2024-01-01", tz="UTC"),
+    ...     "start_covered": [True] * 40, "end_covered": [True] * 28 + [False] * 12})
+    >>> print(coverage_check(scores).to_string(index=False))
+    family  windows  start  start_mc start_verdict  end    end_mc end_verdict
+         a       40    1.0 0.93-1.00           met  0.7 0.56-0.82       under
+       all       40    1.0 0.93-1.00           met  0.7 0.56-0.82       under
+    """
+    own = scores[(scores["method"] == reference) & scores["true_start"].notna()]
+    own = own[own["matched"].astype(bool) & own["start_covered"].notna()]
+    rows = []
+    for family, g in [*own.groupby("family", sort=False), ("all", own)]:
+        row: dict = {"family": family, "windows": len(g)}
+        for what in ("start", "end"):
+            k = int(g[f"{what}_covered"].astype(bool).sum())
+            lo, hi = stats.binomtest(k, len(g)).proportion_ci(COVERAGE_CHECK_LEVEL, "exact")
+            low, high = COVERAGE_TARGET
+            verdict = "over" if lo > high else "under" if hi < low else "met"
+            row |= {what: round(k / len(g), 2), f"{what}_mc": f"{lo:.2f}-{hi:.2f}",
+                    f"{what}_verdict": verdict}  # fmt: skip
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _fmt(value: float, spec: str = ".2f") -> str:
     return "-" if pd.isna(value) else format(value, spec)
 
@@ -534,6 +574,10 @@ def main(argv: list[str] | None = None) -> None:
     seeds = "held-out" if settings.held_out else "dev"
     print(f"\n== overall ({seeds} seeds; {', '.join(settings.families)})")
     print(format_table(summarize(scores, timings), real="real_tweets" in settings.families))
+    if REFERENCE in settings.methods and len(scores):
+        print(f"\n== {REFERENCE}: 90% interval coverage, with its 90% Monte-Carlo interval, "
+              f"against {COVERAGE_TARGET[0]:.2f}-{COVERAGE_TARGET[1]:.2f}")  # fmt: skip
+        print(coverage_check(scores).to_string(index=False))
     paired = paired_errors(scores)
     if not paired.empty:
         print(f"\n== median |error| (min) on the true windows both found: {REFERENCE} / peer")
