@@ -425,10 +425,11 @@ COVERAGE_CHECK_LEVEL = 0.9
 
 
 def coverage_check(scores: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame:
-    """Per family and over all: how many of ``reference``'s matched windows have intervals,
-    how many hold the true start and end, the exact (Clopper-Pearson) 90% Monte-Carlo
-    interval of each share, and whether it meets :data:`COVERAGE_TARGET`: ``met`` where the
-    interval reaches into it, ``over`` or ``under`` where it lies wholly above or below.
+    """Per family and over all: the number of ``reference``'s matched windows with intervals,
+    the shares whose intervals hold the true start and end, the exact (Clopper-Pearson) 90%
+    Monte-Carlo interval of each share, and whether it meets :data:`COVERAGE_TARGET`: ``met``
+    where the interval reaches into it, ``over`` or ``under`` where it lies wholly above or
+    below.
     Windows of one case are counted as independent, which makes the intervals narrower than
     they are and the verdict stricter.
 
