@@ -304,10 +304,11 @@ def test_starts_are_shrunk_by_their_spread_around_the_pooled_start(own, se, expe
     """Held-out ``real_tweets`` case 15: one series' real burst (80 times its level) began 25
     minutes before an outage in eight, and drew the pooled start with it. The regions' own
     starts agreed with one another and with the truth, yet were shrunk 10-20 minutes onto the
-    pooled start: the spread was measured around the regions' own mean (here 1.7 min^2 for
-    a standard error of 1, so w = 0.4). Measured around the pooled start, as the shrinkage
-    assumes, it is 400 min^2 and such starts stand (start coverage over 30 held-out cases
-    0.78 -> 0.82); regions scattered around the pooled start, each imprecise, still take it."""
+    pooled start: the spread was measured around the regions' own mean (here a variance of
+    1.7 min^2 less the squared standard error of 1, so w = 0.4). Measured around the pooled
+    start, as the shrinkage assumes, it is about 420 min^2 and such starts stand (start
+    coverage over 30 held-out cases 0.78 -> 0.82); regions scattered around the pooled start,
+    each imprecise, still take it."""
     from analysis.detect.intervals import shrink_towards_pooled
 
     t0 = pd.Timestamp("2015-04-02 12:00", tz="UTC")
