@@ -14,6 +14,7 @@ from scipy import integrate, optimize, stats
 from analysis import scenarios, simulate
 from analysis.baseline import series_baselines
 from analysis.detect import compiled
+from analysis.detect.intervals import FADE_FLOOR
 from analysis.detect.model import FIT, Batch, Params, cut_window, fit_model, loglik
 
 
@@ -208,7 +209,7 @@ def test_the_fading_refit_replaces_the_fit_only_where_clearly_likelier(
     from analysis.detect import intervals
 
     s, e, delay, ll = fading
-    refit = (Params(s, e, delay, 5.0, 0.03, 25.0), ll)
+    refit = (Params(s, e, delay, 5.0, 0.03, 25.0, min_floor=FADE_FLOOR), ll)  # as refitted
     _stub_fits(monkeypatch, [((0, 5), 100.0)], refit, decay=40.0)
     starts = (Params(0, 10, 1.0, 40.0, 0.15, 5.0),)
     params, _, se, envelope, _ = intervals.fit_with_uncertainty([], [], starts, FIT)

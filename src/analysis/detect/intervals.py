@@ -29,6 +29,7 @@ from analysis.detect.model import (
     Params,
     Window,
     fit_model,
+    movable,
     overdispersion,
 )
 
@@ -112,13 +113,13 @@ def standard_errors(
     series, regions' ends had standard errors of 45 to 920 minutes where the likelihood fell
     by 1/2 within 5 to 11)."""
     v = p.vector()
-    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05, 0.0])
-    free = tuple(free)
-    cache: dict[tuple[int, ...], float] = {}
     batch = Batch.of(windows, shifts)
     warm = batch.cold()
     if max(w.width for w in windows) >= COARSE_BINS:
         return _scanned(v, batch, batch.loglik(v, warm)[0])
+    steps = np.array([0.5, 0.5, 0.05, 0.05, 0.1, 0.05, 0.05, 0.0])
+    free = tuple(free)
+    cache: dict[tuple[int, ...], float] = {}
 
     def f(*moves: tuple[int, int]) -> float:
         key = tuple(sorted(moves))
@@ -210,11 +211,10 @@ def fit_with_uncertainty(
         if _fades_instead(fading, params, ll):
             readings.append(params)
             params, ll = fading
-            free = tuple(i for i in free if i in FADING)  # its decay was fixed
         else:
             readings.append(fading[0])
     phi = overdispersion(params.vector(), windows, shifts)
-    se = inflate(standard_errors(params, windows, shifts, free), phi)
+    se = inflate(standard_errors(params, windows, shifts, movable(params, free)), phi)
     moves = tuple((q.start - params.start, q.end - params.end) for q in readings)
     return params, ll, se, Envelope((peaked_move(params, windows, shifts), *moves)), phi
 

@@ -144,11 +144,25 @@ class Params:
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
-WINDOW_AND_DELAY = (0, 1, 2)  # regions refit a fading reading's window and delay
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
 BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
+
+
+def movable(p: Params, free: tuple[int, ...]) -> tuple[int, ...]:
+    """The entries of ``free`` that ``p``'s reading lets move: a fading reading (its floor's
+    bound below :data:`MIN_FLOOR`) keeps its report decay fixed, as it was fitted.
+
+    Examples
+    --------
+    >>> fading = Params(0.0, 290.0, 2.0, 5.0, 0.03, 25.0, min_floor=0.02)
+    >>> movable(fading, FIT), movable(fading, WINDOW_AND_KERNEL)
+    ((0, 1, 2, 4, 5), (0, 1, 2))
+    >>> movable(Params(0.0, 60.0, 2.0, 5.0, 0.3, 25.0), WINDOW_AND_KERNEL)
+    (0, 1, 2, 3)
+    """
+    return tuple(free) if p.min_floor >= MIN_FLOOR else tuple(i for i in free if i in FADING)
 
 
 def _bounds() -> np.ndarray:

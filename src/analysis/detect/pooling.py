@@ -29,9 +29,7 @@ from analysis.detect.intervals import (
 from analysis.detect.model import (
     COARSE_BINS,
     FIT,
-    MIN_FLOOR,
     MINUTE,
-    WINDOW_AND_DELAY,
     WINDOW_AND_KERNEL,
     Params,
     Window,
@@ -39,6 +37,7 @@ from analysis.detect.model import (
     fit_model,
     initial_params,
     loglik,
+    movable,
     null_loglik,
     overdispersion,
 )
@@ -200,13 +199,13 @@ def _own_row(
     if fit is None:
         span = ((candidate.lo - w.origin) / MINUTE, (candidate.hi - w.origin) / MINUTE)
         params, ll, se, envelope, _ = fit_with_uncertainty([w], [0.0], initial_params(*span), FIT)
-    else:  # refit window and kernel from the pooled fit (its novelty and family kept); the
-        # standard errors over the same parameters (the model error dominates the intervals)
+    else:  # refit window and kernel from the pooled fit (its novelty and family kept, and a
+        # fading reading's decay: see movable); the standard errors over the same parameters
+        # (the model error dominates the intervals)
         shift = (fit.origin - w.origin) / MINUTE
         p0 = fit.params
         init = replace(p0, start=p0.start + shift, end=p0.end + shift)
-        # a fading reading keeps its report decay fixed, as it was fitted
-        free = WINDOW_AND_KERNEL if p0.min_floor == MIN_FLOOR else WINDOW_AND_DELAY
+        free = movable(p0, WINDOW_AND_KERNEL)
         params, ll = fit_model([w], [0.0], init, free=free, restarts=0)
         phi = overdispersion(params.vector(), [w], [0.0], len(free))
         se = inflate(standard_errors(params, [w], [0.0], free), phi)
