@@ -170,13 +170,37 @@ def test_seeds_and_family_sets():
 def test_doctests():
     import oracle_end  # the end oracle's likelihood and its table (oracle_end, end_limits)
     import stress  # the benchmark: its pairing of errors with the peers' (paired_errors)
+    import stress_targets  # issue 12's targets and their Monte-Carlo verdicts
 
     assert doctest.testmod(sf, optionflags=doctest.ELLIPSIS).failed == 0
     assert doctest.testmod(sf.common, optionflags=doctest.ELLIPSIS).failed == 0
-    for module in (stress, oracle_end):
+    for module in (stress, oracle_end, stress_targets):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted >= 3
         assert result.failed == 0
+
+
+@pytest.mark.parametrize(("false", "verdict"), [(1, "met"), (4, "within MC"), (9, "not met")])
+def test_false_windows_on_real_backgrounds_are_judged_with_their_poisson_error(false, verdict):
+    """Over 100 series-days, 4 false windows cannot be told from a method that makes 2 (its
+    exact 90% interval is 1.4-9.2 per 100 series-days); 9 can (4.7-15.7)."""
+    import stress_targets
+
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = [{"true_start": t0, "matched": True, "false_alarm": False, "stands_out": True}] * 20
+    rows += [{"true_start": pd.NaT, "matched": False, "false_alarm": True}] * false
+    scores = pd.DataFrame(rows).assign(
+        family="real_tweets", method="estimate", labelled=False, clear=True,
+        start_error_min=1.0, end_error_min=2.0, start_covered=True, end_covered=True,
+    )  # fmt: skip
+    timings = pd.DataFrame({"family": ["real_tweets"], "method": "estimate", "rows": 10**6,
+                            "seconds": 20.0, "series_days": 100.0})  # fmt: skip
+    check = stress_targets.target_check(scores, timings).set_index("target")
+    row = check.loc["false windows per 100 series-days"]
+    assert row["value"] == false
+    assert row["verdict"] == verdict
+    assert check.loc["recall, windows that stand out", "verdict"] == "met"
+    assert "precision" not in check.index  # real backgrounds count false windows instead
 
 
 @pytest.mark.parametrize("freq", ["1min", "1h"])
