@@ -130,7 +130,8 @@ def _family_targets(family: str, s: pd.DataFrame, runs: pd.DataFrame, reference:
     else:
         found = own[own["matched"].astype(bool) | own["false_alarm"].astype(bool)]
         rows.append(_share("precision", found["matched"], PRECISION))
-    others = s[(s["method"] != reference) & s["matched"].astype(bool)]
+    # the peers: every other method but the reference's variants (estimate_one_region)
+    others = s[~s["method"].str.startswith(reference) & s["matched"].astype(bool)]
     for what, share in (("start", 1.0), ("end", 0.5)):
         peers = {m: g[f"{what}_error_min"] for m, g in others.groupby("method", sort=False)}
         rows.append(_median_error(f"median |{what} error| (min)",

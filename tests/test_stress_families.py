@@ -203,6 +203,29 @@ def test_false_windows_on_real_backgrounds_are_judged_with_their_poisson_error(f
     assert "precision" not in check.index  # real backgrounds count false windows instead
 
 
+def test_errors_are_judged_against_the_best_peer_not_the_estimators_variants():
+    """The end target is half the best peer's median (threshold's 6 min, not PELT's 8), and
+    ``estimate_one_region``, a variant of the estimator, is no peer (its 1 min would set
+    the start's bar at 1)."""
+    import stress_targets
+
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    errors = {"estimate": 3.5, "estimate_one_region": 1.0, "pelt": 8.0, "threshold": 6.0}
+    scores = pd.DataFrame(
+        [{"method": m, "start_error_min": e, "end_error_min": e} for m, e in errors.items()]
+    ).assign(family="a", true_start=t0, matched=True, false_alarm=False, clear=True,
+             start_covered=True, end_covered=True)  # fmt: skip
+    timings = pd.DataFrame({"family": ["a"], "method": "estimate", "rows": 1, "seconds": 1.0,
+                            "series_days": 1.0})  # fmt: skip
+    check = stress_targets.target_check(scores, timings).set_index("target")
+    end = check.loc["median |end error| (min)"]
+    assert end["limit"] == 3.0  # half of threshold's 6
+    assert end["verdict"] == "not met"
+    start = check.loc["median |start error| (min)"]
+    assert start["limit"] == 6.0
+    assert start["verdict"] == "met"
+
+
 @pytest.mark.parametrize("freq", ["1min", "1h"])
 def test_the_end_oracle_told_the_background_counts_finds_every_end(freq):
     """Told the counts without outages, the shape and the lag, the oracle
