@@ -190,7 +190,7 @@ def test_false_windows_on_real_backgrounds_are_judged_with_their_poisson_error(f
     rows = [{"true_start": t0, "matched": True, "false_alarm": False, "stands_out": True}] * 20
     rows += [{"true_start": pd.NaT, "matched": False, "false_alarm": True}] * false
     scores = pd.DataFrame(rows).assign(
-        family="real_tweets", method="estimate", labelled=False, clear=True,
+        family="real_tweets", case=0, method="estimate", labelled=False, clear=True,
         start_error_min=1.0, end_error_min=2.0, start_covered=True, end_covered=True,
     )  # fmt: skip
     timings = pd.DataFrame({"family": ["real_tweets"], "method": "estimate", "rows": 10**6,
@@ -213,17 +213,51 @@ def test_errors_are_judged_against_the_best_peer_not_the_estimators_variants():
     errors = {"estimate": 3.5, "estimate_one_region": 1.0, "pelt": 8.0, "threshold": 6.0}
     scores = pd.DataFrame(
         [{"method": m, "start_error_min": e, "end_error_min": e} for m, e in errors.items()]
-    ).assign(family="a", true_start=t0, matched=True, false_alarm=False, clear=True,
+    ).assign(family="a", case=0, true_start=t0, matched=True, false_alarm=False, clear=True,
              start_covered=True, end_covered=True)  # fmt: skip
-    timings = pd.DataFrame({"family": ["a"], "method": "estimate", "rows": 1, "seconds": 1.0,
-                            "series_days": 1.0})  # fmt: skip
-    check = stress_targets.target_check(scores, timings).set_index("target")
+    check = stress_targets.target_check(scores, _one_family_timings()).set_index("target")
     end = check.loc["median |end error| (min)"]
     assert end["limit"] == 3.0  # half of threshold's 6
     assert end["verdict"] == "not met"
     start = check.loc["median |start error| (min)"]
     assert start["limit"] == 6.0
     assert start["verdict"] == "met"
+
+
+def _one_family_timings() -> pd.DataFrame:
+    return pd.DataFrame({"family": ["a"], "method": "estimate", "rows": 1, "seconds": 1.0,
+                         "series_days": 1.0})  # fmt: skip
+
+
+def _end_errors(per_case: dict[str, list[list[float]]]) -> pd.DataFrame:
+    """Scores of family ``a`` whose end errors (minutes) are given per method and case."""
+    rows = [{"method": method, "case": case, "end_error_min": e}
+            for method, cases in per_case.items() for case, errors in enumerate(cases)
+            for e in errors]  # fmt: skip
+    return pd.DataFrame(rows).assign(
+        family="a", true_start=pd.Timestamp("2024-01-01", tz="UTC"), matched=True,
+        false_alarm=False, clear=True, start_error_min=1.0, start_covered=True, end_covered=True,
+    )  # fmt: skip
+
+
+def test_end_errors_are_judged_with_a_bootstrap_over_cases():
+    """An estimator's median end error over the bar (half the peer's) is within the
+    Monte-Carlo error where the peer's median rests on a few windows in two of six cases and
+    the estimator's windows spread; it is not met where every case gives the same errors."""
+    import stress_targets
+
+    timings = _one_family_timings()
+    spread = _end_errors({"estimate": [[2, 3], [9, 12], [4], [5, 6], [1, 8], [3]],
+                          "binseg": [[6], [], [], [10], [], []]})  # fmt: skip
+    row = stress_targets.target_check(spread, timings).set_index("target")
+    end = row.loc["median |end error| (min)"]
+    assert (end["value"], end["limit"]) == (4.5, 4.0)
+    assert end["verdict"] == "within MC"
+    same = _end_errors({"estimate": [[9, 10]] * 6, "binseg": [[6, 7]] * 6})
+    end = stress_targets.target_check(same, timings).set_index("target")
+    assert end.loc["median |end error| (min)", "verdict"] == "not met"
+    # resampled medians: 9-10 min, against half of 6-7 min
+    assert end.loc["median |end error| (min)", "mc"] == "+5.5 to +7.0"
 
 
 @pytest.mark.parametrize("freq", ["1min", "1h"])
