@@ -173,18 +173,18 @@ def table(records: pd.DataFrame) -> pd.DataFrame:
         fine = group[group["freq"] == "1min"]
         fine_summary = summarize_scores(pd.concat(list(fine["scores"]), ignore_index=True))
         rows[name] = {
-            "recall": summary["recall"],
-            "precision": summary["precision"],
+            "recall": summary.recall,
+            "precision": summary.precision,
             "false alarms (quiet)": int(quiet["false_alarm"].sum()),
-            "start err median (min)": summary["start_error_median_min"],
-            "start err p90 (min)": summary["start_error_p90_min"],
-            "end err median (min)": summary["end_error_median_min"],
-            "end err p90 (min)": summary["end_error_p90_min"],
-            "1-min bins: start err median": fine_summary["start_error_median_min"],
-            "1-min bins: end err median": fine_summary["end_error_median_min"],
-            "duration err median (rel)": summary["duration_error_rel_median"],
-            "coverage start": summary["start_coverage"],
-            "coverage end": summary["end_coverage"],
+            "start err median (min)": summary.start_error_median / MINUTE,
+            "start err p90 (min)": summary.start_error_p90 / MINUTE,
+            "end err median (min)": summary.end_error_median / MINUTE,
+            "end err p90 (min)": summary.end_error_p90 / MINUTE,
+            "1-min bins: start err median": fine_summary.start_error_median / MINUTE,
+            "1-min bins: end err median": fine_summary.end_error_median / MINUTE,
+            "duration err median (rel)": summary.duration_error_rel_median,
+            "coverage start": summary.start_coverage,
+            "coverage end": summary.end_coverage,
             "points/s": group["points"].sum() / group["seconds"].sum(),
         }
     return pd.DataFrame(rows).T
@@ -200,8 +200,8 @@ def big_run() -> None:
     regions = sim.reports["region"].nunique()
     print(f"\nestimate_outages on {regions} regions x 14 days at 1-min bins "
           f"({len(sim.reports):,} rows): {seconds:.1f} s (target < 20 s); recall "
-          f"{summary['recall']:.3f}, start/end median error {summary['start_error_median_min']:.1f}"
-          f"/{summary['end_error_median_min']:.1f} min")  # fmt: skip
+          f"{summary.recall:.3f}, start/end median error {summary.start_error_median / MINUTE:.1f}"
+          f"/{summary.end_error_median / MINUTE:.1f} min")  # fmt: skip
 
 
 def main() -> None:
@@ -218,9 +218,10 @@ def main() -> None:
     print("\nestimate_outages by scenario kind:")
     for kind, scores in by_kind:
         s = summarize_scores(pd.concat(list(scores), ignore_index=True))
-        print(f"  {kind:<9} recall {s['recall']:.2f}  precision {s['precision']:.2f}  "
-              f"start/end median {s['start_error_median_min']:.1f}/{s['end_error_median_min']:.1f}"
-              f" min  coverage {s['start_coverage']:.2f}/{s['end_coverage']:.2f}")  # fmt: skip
+        start, end = s.start_error_median / MINUTE, s.end_error_median / MINUTE
+        print(f"  {kind:<9} recall {s.recall:.2f}  precision {s.precision:.2f}  "
+              f"start/end median {start:.1f}/{end:.1f} min  "
+              f"coverage {s.start_coverage:.2f}/{s.end_coverage:.2f}")  # fmt: skip
     start, end = (oracle[c].abs().median() for c in ["start_error_min", "end_error_min"])
     print(f"\noracle (true kernel and novelty known; start, end, amplitude fitted) at 1-min "
           f"bins: median start / end error {start:.1f} / {end:.1f} min over {len(oracle)} "

@@ -26,10 +26,10 @@ def test_known_windows_are_recovered(regional, regional_found):
     own = found[found["estimate"] == "region"]
     assert set(own["region"]) == set(regional.truth["region"])
     summary = summarize_scores(score_outages(found, regional.truth))
-    assert summary["recall"] == 1.0
-    assert summary["precision"] == 1.0
-    assert summary["start_error_median_min"] <= 3
-    assert summary["end_error_median_min"] <= 5
+    assert summary.recall == 1.0
+    assert summary.precision == 1.0
+    assert summary.start_error_median <= pd.Timedelta("3min")
+    assert summary.end_error_median <= pd.Timedelta("5min")
     wld = found[found["region"] == "WLD"].iloc[0]
     assert wld["estimate"] == "pooled"
     assert abs((wld["start"] - pd.Timestamp("2022-10-25T06:39Z")) / pd.Timedelta("1min")) < 5
@@ -60,10 +60,10 @@ def test_no_window_on_quiet_series():
 def test_coarser_bins(freq):
     sim = simulate(scenarios.regional(days_before=6, freq=freq), 8)
     summary = summarize_scores(score_outages(estimate_outages(sim.reports), sim.truth))
-    assert summary["recall"] == 1.0
+    assert summary.recall == 1.0
     tolerance = pd.Timedelta(freq) / pd.Timedelta("1min") + 3
-    assert summary["start_error_median_min"] <= tolerance
-    assert summary["end_error_median_min"] <= 2 * tolerance
+    assert summary.start_error_median <= pd.Timedelta(tolerance, "min")
+    assert summary.end_error_median <= 2 * pd.Timedelta(tolerance, "min")
 
 
 def test_two_outages_in_one_series_and_a_gap_over_an_onset():
@@ -84,8 +84,8 @@ def test_peers_find_the_outage_but_end_late(regional):
     for method in (threshold_outages, changepoint_outages):
         found = method(regional.reports)
         summary = summarize_scores(score_outages(found, regional.truth))
-        assert summary["recall"] >= 0.8
-        assert summary["end_error_median_min"] > 20  # the end of the report tail
+        assert summary.recall >= 0.8
+        assert summary.end_error_median > pd.Timedelta("20min")  # the end of the report tail
 
 
 def test_bad_input():
@@ -106,11 +106,11 @@ def test_score_outages_counts_false_alarms_and_misses():
                         "end": [t + pd.Timedelta("1h")] * 2})  # fmt: skip
     scores = score_outages(est, truth)
     summary = summarize_scores(scores)
-    assert summary["recall"] == 0.5
-    assert summary["precision"] == 0.5
-    assert summary["false_alarms"] == 1
-    assert summary["start_error_median_min"] == 5
-    assert pd.isna(summary["start_coverage"])
+    assert summary.recall == 0.5
+    assert summary.precision == 0.5
+    assert summary.false_alarms == 1
+    assert summary.start_error_median == pd.Timedelta("5min")
+    assert pd.isna(summary.start_coverage)
 
 
 def test_small_countries_borrow_the_pooled_window():
@@ -134,7 +134,7 @@ def test_one_day_of_history_still_finds_the_outage_with_a_weak_baseline_flag():
     assert set(own["region"]) == {"IND", "TUR"}
     assert own["weak_baseline"].all()
     summary = summarize_scores(score_outages(found, sim.truth))
-    assert summary["start_error_median_min"] <= 5
+    assert summary.start_error_median <= pd.Timedelta("5min")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

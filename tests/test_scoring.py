@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.scoring import score_outages, summarize_scores
+from analysis.scoring import score_methods, score_outages, summarize_scores
 
 T = pd.Timestamp("2017-05-03T20:00Z")
 MIN = pd.Timedelta("1min")
@@ -30,7 +30,7 @@ def test_the_largest_overlap_is_matched_and_the_rest_are_false_alarms():
     alarm = scores[scores["false_alarm"]].iloc[0]
     assert alarm["start"] == T + 110 * MIN
     summary = summarize_scores(scores)
-    assert (summary["recall"], summary["precision"], summary["false_alarms"]) == (1.0, 0.5, 1)
+    assert (summary.recall, summary.precision, summary.false_alarms) == (1.0, 0.5, 1)
 
 
 def test_an_estimate_is_matched_once_and_regions_are_kept_apart():
@@ -48,8 +48,8 @@ def test_an_estimate_is_matched_once_and_regions_are_kept_apart():
     assert scores.loc[scores["region"] == "DEU", "false_alarm"].tolist() == [True]
     assert "WLD" not in set(scores["region"])
     summary = summarize_scores(scores)
-    assert summary["recall"] == pytest.approx(1 / 3)
-    assert summary["precision"] == pytest.approx(1 / 2)
+    assert summary.recall == pytest.approx(1 / 3)
+    assert summary.precision == pytest.approx(1 / 2)
 
 
 def test_coverage_needs_intervals_and_errors_are_summarised_as_absolute():
@@ -59,7 +59,7 @@ def test_coverage_needs_intervals_and_errors_are_summarised_as_absolute():
     estimated = _windows(("BRA", -4, 62), ("IND", 2, 50), ("DEU", 6, 60))
     bare = score_outages(estimated, truth)
     assert bare["start_covered"].isna().all()
-    assert np.isnan(summarize_scores(bare)["start_coverage"])
+    assert np.isnan(summarize_scores(bare).start_coverage)
     intervals = estimated.assign(start_low=estimated["start"] - 3 * MIN,
                                  start_high=estimated["start"] + 3 * MIN,
                                  end_low=estimated["end"] - 3 * MIN,
@@ -68,6 +68,39 @@ def test_coverage_needs_intervals_and_errors_are_summarised_as_absolute():
     assert scores["start_covered"].to_dict() == {"BRA": False, "DEU": False, "IND": True}
     assert scores["end_covered"].to_dict() == {"BRA": True, "DEU": True, "IND": False}
     summary = summarize_scores(scores.reset_index())
-    assert summary["start_error_median_min"] == 4.0  # |-4|, |2|, |6|
-    assert summary["end_error_median_min"] == 2.0  # |2|, |-10|, |0|
-    assert summary["start_coverage"] == pytest.approx(1 / 3)
+    assert summary.start_error_median == pd.Timedelta("4min")  # |-4|, |2|, |6|
+    assert summary.end_error_median == pd.Timedelta("2min")  # |2|, |-10|, |0|
+    assert summary.start_coverage == pytest.approx(1 / 3)
+
+
+def test_the_summary_holds_timedelta_errors_and_prints_them_in_minutes():
+    """Three matched windows with absolute start errors 4, 2 and 6 minutes: the median is
+    4 minutes and the 90th percentile 5.6 (linear interpolation), as Timedeltas; the table
+    and the text carry the same figures."""
+    truth = _windows(("BRA", 0, 60), ("IND", 0, 60), ("DEU", 0, 60))
+    summary = summarize_scores(score_outages(_windows(("BRA", -4, 62), ("IND", 2, 50),
+                                                      ("DEU", 6, 60)), truth))  # fmt: skip
+    assert summary.start_error_median == pd.Timedelta("4min")
+    assert summary.start_error_p90 == pd.Timedelta("5min 36s")
+    assert summary.end_error_p90 == pd.Timedelta("8min 24s")  # |2|, |-10|, |0|
+    frame = summary.to_frame()["value"]
+    assert frame["start_error_p90"] == pd.Timedelta("5min 36s")
+    assert (frame["true_windows"], frame["estimated_windows"]) == (3, 3)
+    assert "start error median 4.0 min, 90% 5.6 min" in str(summary).splitlines()
+    assert "interval coverage: start n/a, end n/a, duration n/a" in str(summary).splitlines()
+
+
+def test_methods_are_scored_side_by_side_and_counted_without_truth():
+    """Two methods against one true window (0-120 min): one exact, one ending 30 minutes
+    late and raising a false window elsewhere. Without the truth only the counts remain."""
+    truth = _windows(("BRA", 0, 120))
+    late = _windows(("BRA", 0, 150), ("IND", 0, 10))
+    table = score_methods({"exact": truth, "late": late}, truth)
+    assert table.index.tolist() == ["exact", "late"]
+    assert table["windows"].tolist() == [1, 2]
+    assert table["precision"].tolist() == [1.0, 0.5]
+    assert table["end_error_median"].tolist() == [pd.Timedelta(0), pd.Timedelta("30min")]
+    assert table["start_coverage"].isna().all()
+    counts = score_methods({"exact": truth, "late": late})
+    assert counts.columns.tolist() == ["windows"]
+    assert counts["windows"].to_dict() == {"exact": 1, "late": 2}

@@ -21,7 +21,7 @@ from analysis.io import FORMATS, load_countries, load_events, load_reports, snif
 from analysis.logs import aggregate_reports, read_log, write_log
 from analysis.reliance import MarketComparison, compare_markets, compare_metrics
 from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
-from analysis.scoring import score_outages, summarize_scores
+from analysis.scoring import ScoreSummary, score_methods, score_outages, summarize_scores
 from analysis.simulate import (
     Collection,
     Gap,
@@ -47,6 +47,7 @@ __all__ = [
     "Reporting",
     "Rival",
     "Scenario",
+    "ScoreSummary",
     "Simulation",
     "WorldImpact",
     "aggregate_regions",
@@ -67,6 +68,7 @@ __all__ = [
     "regional_impact",
     "resample_reports",
     "scenarios",
+    "score_methods",
     "score_outages",
     "simulate",
     "sniff_format",

@@ -2,15 +2,19 @@
 
 :func:`score_outages` matches estimated windows to true ones region by region and measures
 the errors; :func:`summarize_scores` turns the matches into recall, precision, error
-quantiles and interval coverage. Used by the benchmark, the notebooks and users alike.
+quantiles and interval coverage (a :class:`ScoreSummary`); :func:`score_methods` sets several
+methods' scores side by side. Used by the benchmark, the notebooks and users alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["score_outages", "summarize_scores"]
+__all__ = ["ScoreSummary", "score_methods", "score_outages", "summarize_scores"]
 
 MINUTE = pd.Timedelta("1min")
 SCORE_COLUMNS = [
@@ -121,24 +125,81 @@ def _errors(t: pd.Series, e: pd.Series, has_intervals: bool) -> dict:
     return row
 
 
-def summarize_scores(scores: pd.DataFrame) -> pd.Series:
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Recall, precision, error quantiles and interval coverage of estimated windows
+    (:func:`summarize_scores`).
+
+    Errors are absolute (estimate minus truth, sign dropped) and ``Timedelta``; the
+    duration's is relative to the true duration. Coverage is the share of matched windows
+    whose interval holds the truth (NaN without intervals). Error quantiles are ``NaT`` and
+    rates NaN when nothing was matched or estimated.
+    """
+
+    true_windows: int
+    estimated_windows: int
+    recall: float
+    precision: float
+    false_alarms: int
+    start_error_median: pd.Timedelta
+    start_error_p90: pd.Timedelta
+    end_error_median: pd.Timedelta
+    end_error_p90: pd.Timedelta
+    duration_error_rel_median: float
+    start_coverage: float
+    end_coverage: float
+    duration_coverage: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per measure, its value in column ``value`` (object dtype)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return pd.DataFrame.from_dict(values, orient="index", columns=["value"], dtype=object)
+
+    def __str__(self) -> str:
+        def rate(x: float) -> str:
+            return "n/a" if np.isnan(x) else f"{x:.2f}"
+
+        def minutes(x: pd.Timedelta) -> str:
+            return "n/a" if pd.isna(x) else f"{x / MINUTE:.1f} min"
+
+        return "\n".join(
+            [
+                f"{self.true_windows} true windows, {self.estimated_windows} estimated, "
+                f"{self.false_alarms} false",
+                f"recall {rate(self.recall)}, precision {rate(self.precision)}",
+                f"start error median {minutes(self.start_error_median)}, "
+                f"90% {minutes(self.start_error_p90)}",
+                f"end error median {minutes(self.end_error_median)}, "
+                f"90% {minutes(self.end_error_p90)}",
+                f"interval coverage: start {rate(self.start_coverage)}, "
+                f"end {rate(self.end_coverage)}, duration {rate(self.duration_coverage)}",
+            ]
+        )
+
+
+def summarize_scores(scores: pd.DataFrame) -> ScoreSummary:
     """Recall, precision, error quantiles and coverage from :func:`score_outages`.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        As returned by :func:`score_outages`.
 
     Returns
     -------
-    Series
-        ``true_windows``, ``estimated_windows``, ``recall``, ``precision``,
-        ``false_alarms``, ``start_error_median_min`` / ``start_error_p90_min`` and the same
-        for ``end`` (absolute errors, minutes), ``duration_error_rel_median`` (absolute),
-        ``start_coverage``, ``end_coverage``, ``duration_coverage`` (share of matched windows
-        whose interval holds the truth; NaN without intervals).
+    ScoreSummary
+        Window counts, recall, precision, false alarms, the median and 90th percentile of
+        the absolute start and end errors (``Timedelta``), the median absolute relative
+        duration error and the coverage of the start, end and duration intervals.
 
     Examples
     --------
     >>> t = pd.Timestamp("2017-05-03T20:00Z")
     >>> truth = pd.DataFrame({"region": ["BRA"], "start": [t], "end": [t + pd.Timedelta("2h")]})
-    >>> float(summarize_scores(score_outages(truth, truth))["recall"])
-    1.0
+    >>> est = truth.assign(start=t + pd.Timedelta("3min"))
+    >>> summary = summarize_scores(score_outages(est, truth))
+    >>> summary.recall, summary.start_error_median
+    (1.0, Timedelta('0 days 00:03:00'))
     """
     true = scores[scores["true_start"].notna()]
     matched = scores[scores["matched"]]
@@ -148,24 +209,67 @@ def summarize_scores(scores: pd.DataFrame) -> pd.Series:
         values = matched[column].abs()
         return float(np.quantile(values, p)) if len(values) else np.nan
 
+    def error(column: str, p: float) -> pd.Timedelta:
+        return pd.Timedelta(q(column, p), "min").round("ms") if len(matched) else pd.NaT
+
     def share(column: str) -> float:
         values = matched[column].dropna()
         return float(values.mean()) if len(values) else np.nan
 
-    return pd.Series(
-        {
-            "true_windows": len(true),
-            "estimated_windows": n_est,
-            "recall": len(matched) / len(true) if len(true) else np.nan,
-            "precision": len(matched) / n_est if n_est else np.nan,
-            "false_alarms": int(scores["false_alarm"].sum()),
-            "start_error_median_min": q("start_error_min", 0.5),
-            "start_error_p90_min": q("start_error_min", 0.9),
-            "end_error_median_min": q("end_error_min", 0.5),
-            "end_error_p90_min": q("end_error_min", 0.9),
-            "duration_error_rel_median": q("duration_error_rel", 0.5),
-            "start_coverage": share("start_covered"),
-            "end_coverage": share("end_covered"),
-            "duration_coverage": share("duration_covered"),
-        }
+    return ScoreSummary(
+        true_windows=len(true),
+        estimated_windows=n_est,
+        recall=len(matched) / len(true) if len(true) else np.nan,
+        precision=len(matched) / n_est if n_est else np.nan,
+        false_alarms=int(scores["false_alarm"].sum()),
+        start_error_median=error("start_error_min", 0.5),
+        start_error_p90=error("start_error_min", 0.9),
+        end_error_median=error("end_error_min", 0.5),
+        end_error_p90=error("end_error_min", 0.9),
+        duration_error_rel_median=q("duration_error_rel", 0.5),
+        start_coverage=share("start_covered"),
+        end_coverage=share("end_covered"),
+        duration_coverage=share("duration_covered"),
     )
+
+
+def score_methods(
+    found: Mapping[str, pd.DataFrame], truth: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Several methods' windows side by side, scored against ``truth`` where it is known.
+
+    Parameters
+    ----------
+    found : mapping of str to DataFrame
+        Each method's name and its windows (``region, start, end``, with intervals where
+        the method gives them), as from :func:`~analysis.estimate_outages` or a peer.
+    truth : DataFrame, optional
+        ``region, start, end`` (UTC) of the true outages, as from a simulation.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by method: ``windows`` (how many it found) and, with ``truth``, ``recall``,
+        ``precision``, ``start_error_median`` and ``end_error_median`` (absolute,
+        ``Timedelta``), ``start_coverage`` and ``end_coverage`` (NaN without intervals).
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2017-05-03T20:00Z")
+    >>> truth = pd.DataFrame({"region": ["BRA"], "start": [t], "end": [t + pd.Timedelta("2h")]})
+    >>> late = truth.assign(end=t + pd.Timedelta("150min"))
+    >>> table = score_methods({"exact": truth, "late": late}, truth)
+    >>> table["end_error_median"].dt.total_seconds().div(60).to_dict()
+    {'exact': 0.0, 'late': 30.0}
+    """
+    windows = pd.Series({name: len(f) for name, f in found.items()}, name="windows", dtype=int)
+    if truth is None:
+        return windows.rename_axis("method").to_frame()
+    columns = ["recall", "precision", "start_error_median", "end_error_median",
+               "start_coverage", "end_coverage"]  # fmt: skip
+    summaries = {name: summarize_scores(score_outages(f, truth)) for name, f in found.items()}
+    table = pd.DataFrame({c: [getattr(summaries[m], c) for m in found] for c in columns},
+                         index=pd.Index(list(found), name="method"))  # fmt: skip
+    for column in ("start_error_median", "end_error_median"):
+        table[column] = pd.to_timedelta(table[column])
+    return table.join(windows)[["windows", *columns]]
