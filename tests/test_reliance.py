@@ -124,7 +124,7 @@ def _comparison(reliance: float, seed: int, *, estimated: bool = False, **option
 
 
 def test_twice_the_reliance_is_recovered_from_estimated_windows():
-    result = _comparison(2.0, seed=21, estimated=True)
+    result = _comparison(2.0, seed=21, estimated=True, level=0.95)
     low, high = result.ratio_interval
     assert low <= 2.0 <= high
     assert 1.8 <= result.ratio <= 2.2
@@ -133,7 +133,8 @@ def test_twice_the_reliance_is_recovered_from_estimated_windows():
 
 @pytest.mark.slow
 def test_twice_the_reliance_is_covered_across_seeds():
-    covered = [_comparison(2.0, seed, n_boot=400, n_perm=100).ratio_interval for seed in range(20)]
+    covered = [_comparison(2.0, seed, level=0.95, n_boot=400, n_perm=100).ratio_interval
+               for seed in range(20)]  # fmt: skip
     share = np.mean([low <= 2.0 <= high for low, high in covered])
     assert share >= 0.8  # 95% intervals: about 19 of 20
 
@@ -262,8 +263,8 @@ def test_market_interval_carries_the_measurement_and_says_so():
     measured = table.assign(excess_reports=100.0, excess_se=5.0, users=1e6, users_low=0.6e6,
                             users_high=1.4e6, penetration_source="assumed by market",
                             level=0.9)  # fmt: skip
-    full = compare_markets(measured, n_boot=1000, n_perm=200, seed=4)
-    alone = compare_markets(measured, n_boot=1000, n_perm=200, seed=4,
+    full = compare_markets(measured, level=0.95, n_boot=1000, n_perm=200, seed=4)
+    alone = compare_markets(measured, level=0.95, n_boot=1000, n_perm=200, seed=4,
                             propagate=False)  # fmt: skip
     row, bare = full.markets.iloc[0], alone.markets.iloc[0]
     assert row["ratio"] == bare["ratio"]
@@ -292,7 +293,8 @@ def test_equal_reliance_with_user_bases_unlike_the_assumed_ones():
         penetration = draw_penetrations(scenario.regions, np.random.default_rng(500 + seed))
         sim = simulate(scenario.replace(penetration=penetration), 500 + seed)
         impact = regional_impact(sim.reports, estimate_outages(sim.reports))
-        result = compare_markets(one_per_region(impact), n_boot=300, n_perm=300, seed=seed)
+        result = compare_markets(one_per_region(impact), level=0.95, n_boot=300, n_perm=300,
+                                 seed=seed)  # fmt: skip
         low, high = result.ratio_interval
         held.append(low <= 1.0 <= high)
         row = result.markets.iloc[0]

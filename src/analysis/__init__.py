@@ -5,6 +5,16 @@ its regional impact, and how reliance differs between markets. The public API fo
 data flow: :func:`load_reports` / :func:`validate_reports` give the report frame that every
 later step takes.
 
+One API style throughout:
+
+* arguments: the data first (a report frame, or a table one step made from it), then
+  reference tables (countries, users), then options, keyword-only;
+* intervals at :data:`LEVEL` (0.9) unless ``level=`` asks for another;
+* times are UTC, durations ``Timedelta``;
+* summaries are frozen dataclasses with ``to_frame()`` and a readable ``str()``;
+* each public function validates its input once, at the boundary, and raises
+  :class:`ReportDataError` naming the file, column and rows of bad input.
+
 Examples
 --------
 >>> import analysis
@@ -20,7 +30,7 @@ from analysis.impact import CostModel, WorldImpact, regional_impact, summarize_i
 from analysis.io import FORMATS, load_countries, load_events, load_reports, sniff_format
 from analysis.logs import aggregate_reports, read_log, write_log
 from analysis.reliance import MarketComparison, compare_markets, compare_metrics
-from analysis.schema import ReportDataError, bin_widths, describe_reports, validate_reports
+from analysis.schema import LEVEL, ReportDataError, bin_widths, describe_reports, validate_reports
 from analysis.scoring import ScoreSummary, score_methods, score_outages, summarize_scores
 from analysis.simulate import (
     Collection,
@@ -37,6 +47,7 @@ from analysis.transform import aggregate_regions, fill_gaps, resample_reports
 
 __all__ = [
     "FORMATS",
+    "LEVEL",
     "Collection",
     "CostModel",
     "Gap",

@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from analysis.io import FORMATS, load_reports, sniff_format, write_simulation
-from analysis.schema import KINDS, ReportDataError, describe_reports
+from analysis.schema import KINDS, LEVEL, ReportDataError, describe_reports
 
 __all__ = ["main"]
 
@@ -42,7 +42,8 @@ def _add_input(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--level", type=float, default=0.9, help="interval level (default 0.9)")
+    parser.add_argument("--level", type=float, default=LEVEL,
+                        help=f"interval level (default {LEVEL})")  # fmt: skip
     parser.add_argument("--min-regions", type=int, default=2,
                         help="regions an outage must be seen in, where there are 3 or more "
                         "(default 2; 1 keeps a rise in one region alone)")  # fmt: skip

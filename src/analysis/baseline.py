@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.schema import ReportDataError, iter_series, validate_reports, width_text
+from analysis.schema import LEVEL, ReportDataError, iter_series, validate_reports, width_text
 
 __all__ = [
     "PROFILE_DAYS",
@@ -390,7 +390,7 @@ def _dispersion(y: np.ndarray, rate: np.ndarray, expected: np.ndarray) -> float:
 def expected_reports(
     reports: pd.DataFrame,
     *,
-    level: float = 0.9,
+    level: float = LEVEL,
     smooth: str | pd.Timedelta = "1h",
     trim: float = 0.2,
     min_days: int = PROFILE_DAYS,

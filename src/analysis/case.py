@@ -18,7 +18,7 @@ from analysis.detect import estimate_outages
 from analysis.impact import WorldImpact, one_per_region, regional_impact, summarize_impact
 from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
-from analysis.schema import hours_minutes
+from analysis.schema import LEVEL, hours_minutes
 from analysis.simulate import Scenario, Simulation, simulate
 from analysis.users import is_assumed
 
@@ -148,7 +148,7 @@ class CaseStudy:
 
     def markdown(self) -> str:
         """:meth:`table` as the README's Markdown table (``python -m analysis case``)."""
-        lines = ["| | estimate (90% interval; market ratios 95%) |", "| --- | --- |"]
+        lines = [f"| | estimate ({LEVEL:.0%} intervals) |", "| --- | --- |"]
         lines += [f"| {row.figure} | {row.estimate} |" for row in self.table().itertuples()]
         return "\n".join(lines)
 

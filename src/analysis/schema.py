@@ -35,6 +35,10 @@ import pandas as pd
 
 from analysis.countries import to_iso3, unknown_region_codes
 
+#: The level of every interval the package gives (detection, baseline band, impact, market
+#: comparison) unless a call asks for another.
+LEVEL = 0.9
+
 __all__ = [
     "KINDS",
     "OPTIONAL_COLUMNS",

@@ -27,7 +27,7 @@ from analysis.baseline import (
 from analysis.detect import estimate_outages
 from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
 from analysis.io import load_reports
-from analysis.schema import hours_minutes, series_kinds, validate_reports, width_text
+from analysis.schema import LEVEL, hours_minutes, series_kinds, validate_reports, width_text
 
 __all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ranges_text"]
 
@@ -69,7 +69,7 @@ class Study:
     """
 
     reports: pd.DataFrame
-    level: float = 0.9
+    level: float = LEVEL
     source: str = "<DataFrame>"
     caption: str = ""
     min_regions: int = 2
@@ -85,7 +85,7 @@ class Study:
         format: str = "auto",
         tz: str | None = None,
         kind: str | None = None,
-        level: float = 0.9,
+        level: float = LEVEL,
         min_regions: int = 2,
         caption: str = "",
     ) -> Study:
@@ -188,7 +188,7 @@ def open_study(
     format: str = "auto",
     tz: str | None = None,
     kind: str | None = None,
-    level: float = 0.9,
+    level: float = LEVEL,
     min_regions: int = 2,
 ) -> Study:
     """A study of the user's file, or of one of the example files (written first).

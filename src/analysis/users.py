@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.schema import raise_rows
+from analysis.schema import LEVEL, raise_rows
 
 __all__ = [
     "MODEL_LEVEL",
@@ -58,7 +58,7 @@ OTHER_MESSENGER_LEADS: Mapping[str, str] = {
 OTHER_MESSENGER_PENETRATION = 0.05
 OTHER_MESSENGER_RANGE = (0.01, 0.10)
 #: Level of the market model's prediction interval (:func:`market_penetration`).
-MODEL_LEVEL = 0.9
+MODEL_LEVEL = LEVEL
 #: Relative range of a published penetration: surveys of different years and definitions
 #: (mobile internet users, internet users aged 16-64) differ by about this much.
 PUBLISHED_SPREAD = 0.2
@@ -433,7 +433,7 @@ def market_penetration(
         :func:`published_penetration`'s table (default: the shipped figures).
     countries : DataFrame, optional
         The country table (default :func:`~analysis.load_countries`), for each market.
-    level : float, default 0.9
+    level : float, default :data:`~analysis.schema.LEVEL` (0.9)
         Coverage of the prediction interval.
 
     Returns

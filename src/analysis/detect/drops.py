@@ -36,6 +36,7 @@ from scipy import stats
 
 from analysis.baseline import SeriesBaseline
 from analysis.detect.candidates import merge_flags
+from analysis.schema import LEVEL
 
 __all__ = ["DROP_COLUMNS", "MIN_DEPTH", "DropFit", "drop_windows"]
 
@@ -178,7 +179,7 @@ def drop_row(base: SeriesBaseline, fit: DropFit, *, level: float) -> dict:
     }  # fmt: skip
 
 
-def drop_windows(base: SeriesBaseline, *, level: float = 0.9, min_lr: float = 30.0) -> list[dict]:
+def drop_windows(base: SeriesBaseline, *, level: float = LEVEL, min_lr: float = 30.0) -> list[dict]:
     """The drops of one ``level`` series, as windows-table rows (without key columns).
 
     Parameters

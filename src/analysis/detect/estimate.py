@@ -18,7 +18,7 @@ from analysis.detect.screen import (
     pooled_scores,
     screened_stretches,
 )
-from analysis.schema import group_keys, series_kinds, validate_reports
+from analysis.schema import LEVEL, group_keys, series_kinds, validate_reports
 
 __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
 
@@ -50,7 +50,7 @@ _WINDOW_DTYPES = {
 def estimate_outages(
     reports: pd.DataFrame,
     *,
-    level: float = 0.9,
+    level: float = LEVEL,
     min_ratio: float = 3.0,
     min_excess: float = 20,
     z: float = 5.0,

@@ -24,7 +24,7 @@ from analysis.impact.people import (
 )
 from analysis.impact.sums import WindowSum, excess_between, expected_during, per, window_sum
 from analysis.io import countries_by_iso3
-from analysis.schema import series_kinds, validate_reports
+from analysis.schema import LEVEL, series_kinds, validate_reports
 
 #: Columns of :func:`regional_impact`'s table, in order.
 IMPACT_COLUMNS = [
@@ -132,7 +132,7 @@ def regional_impact(
     rival: str | None = "telegram",
     users: Mapping[str, float] | pd.Series | None = None,
     users_total: float | None = None,
-    level: float = 0.9,
+    level: float = LEVEL,
     tail: str | pd.Timedelta = "1h",
     rival_tail: str | pd.Timedelta = "6h",
     cost: CostModel | None = None,

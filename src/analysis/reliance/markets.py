@@ -12,6 +12,7 @@ from scipy import stats
 from analysis.io import INCOME_GROUPS, countries_by_iso3  # groups: high income last
 from analysis.reliance.measurement import PER_USER_METRICS, measurement_draws
 from analysis.reliance.regression import fit_regression, outside_regression, regression_response
+from analysis.schema import LEVEL
 from analysis.users import service_users
 
 #: What a comparison of relative indices (``kind`` ``index``: Google Trends) must say.
@@ -231,7 +232,7 @@ def compare_markets(
     *,
     metric: str = "reliance_index",
     log: bool = True,
-    level: float = 0.95,
+    level: float = LEVEL,
     n_boot: int = 2000,
     n_perm: int = 2000,
     seed: int | np.random.Generator = 0,

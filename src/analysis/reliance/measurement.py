@@ -9,7 +9,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.io import load_countries
-from analysis.users import service_users
+from analysis.schema import LEVEL
+from analysis.users import MODEL_LEVEL, service_users
 
 #: Metrics of :func:`~analysis.regional_impact` that divide by the service's users.
 PER_USER_METRICS = frozenset({
@@ -50,7 +51,7 @@ def measurement_draws(
     >>> draws.std(axis=0).round(2)
     array([0.1, 0. ])
     """
-    level = float(impact["level"].iloc[0]) if "level" in impact.columns and len(impact) else 0.9
+    level = float(impact["level"].iloc[0]) if "level" in impact.columns and len(impact) else LEVEL
     z = stats.norm.ppf(0.5 + level / 2)
     out = np.zeros((n, len(impact)))
 
@@ -121,7 +122,7 @@ def draw_penetrations(
     """
     table = load_countries() if countries is None else countries
     users = service_users(list(regions), table).reset_index()
-    users["level"] = 0.9
+    users["level"] = MODEL_LEVEL  # the level of the ranges service_users gives
     move = -measurement_draws(users, "excess_per_million_users", 1, rng)[0]
     drawn = np.minimum(users["penetration"].to_numpy(float) * np.exp(move), 1.0)
     return dict(zip(users["region"], drawn, strict=True))
