@@ -249,6 +249,8 @@ def score_case(case: sf.StressCase, found: pd.DataFrame) -> pd.DataFrame:
     found = found[(found["end"] > lo) & (found["start"] < hi)]
     columns = [c for c in ["region", "start", "end", *INTERVALS] if c in found.columns]
     scores = analysis.score_outages(found[columns], case.truth[["region", "start", "end"]])
+    for what in ("start", "end"):  # float minutes, as every table here is in minutes
+        scores[f"{what}_error_min"] = scores.pop(f"{what}_error") / MINUTE
     for column in ("true_start", "true_end", "start", "end"):
         scores[column] = pd.to_datetime(scores[column], utc=True).dt.as_unit("ns")
     flags = ["clear", "stands_out", "end_visible", "ratio", "design_ratio", "kind", "lag", "shape"]

@@ -77,7 +77,7 @@ def test_two_outages_in_one_series_and_a_gap_over_an_onset():
     assert scores["matched"].sum() == 4
     assert not scores["false_alarm"].any()
     bra = scores[(scores["region"] == "BRA") & (scores["true_start"] > "2022-10-25")].iloc[0]
-    assert abs(bra["start_error_min"]) <= 10  # the onset was hidden by the gap
+    assert abs(bra["start_error"]) <= pd.Timedelta("10min")  # the onset was hidden by the gap
 
 
 def test_peers_find_the_outage_but_end_late(regional):
@@ -352,7 +352,9 @@ def test_an_hourly_window_whose_reports_seem_to_lag_long_keeps_the_longer_outage
     found = estimate_outages(reports)
     found = found[found["region"] != "WLD"]
     assert len(found) == 8
-    assert (found["delay_min"] + found["decay_min"]).median() > 10  # the long-lag reading
+    assert (found["delay"] + found["decay"]).median() > pd.Timedelta(
+        "10min"
+    )  # the long-lag reading
     assert ((found["end_low"] <= end) & (end <= found["end_high"])).all()
     # the price: two hours wide in the median (70 minutes before), about two bins
     assert (found["end_high"] - found["end_low"]).median() < pd.Timedelta("150min")

@@ -153,6 +153,6 @@ def test_events_agree_with_their_own_sources():
         assert row["end_utc"].strftime("%H:%M") == end, date
     known = events.dropna(subset=["end_utc"])
     minutes = (known["end_utc"] - known["start_utc"]) / pd.Timedelta("1min")
-    assert (known["duration_min"] == minutes.round()).all()
+    assert (known["duration"] / pd.Timedelta("1min") == minutes.round()).all()
     assert (events["start_utc_low"] <= events["start_utc"]).all()
     assert (events["start_utc"] <= events["start_utc_high"]).all()

@@ -25,7 +25,7 @@ def test_the_largest_overlap_is_matched_and_the_rest_are_false_alarms():
     truth = _windows(("BRA", 0, 120))
     scores = score_outages(_windows(("BRA", 110, 200), ("BRA", 5, 118)), truth)
     matched = scores[scores["matched"]].iloc[0]
-    assert (matched["start_error_min"], matched["end_error_min"]) == (5.0, -2.0)
+    assert (matched["start_error"], matched["end_error"]) == (5 * MIN, -2 * MIN)
     assert matched["duration_error_rel"] == pytest.approx(-7 / 120)
     alarm = scores[scores["false_alarm"]].iloc[0]
     assert alarm["start"] == T + 110 * MIN
@@ -104,3 +104,12 @@ def test_methods_are_scored_side_by_side_and_counted_without_truth():
     counts = score_methods({"exact": truth, "late": late})
     assert counts.columns.tolist() == ["windows"]
     assert counts["windows"].to_dict() == {"exact": 1, "late": 2}
+
+
+def test_errors_are_timedeltas_even_when_nothing_matched():
+    """A true window with no estimate overlapping it: the error columns are still Timedelta
+    (all missing), so that they can be divided by a minute like any other."""
+    scores = score_outages(_windows(("BRA", 200, 230)), _windows(("BRA", 0, 60)))
+    assert scores["start_error"].dtype.kind == "m"
+    assert scores["end_error"].isna().all()
+    assert (scores["end_error"] / MIN).isna().all()

@@ -8,7 +8,9 @@ later step takes.
 One API style throughout:
 
 * arguments: the data first (a report frame, or a table one step made from it), then
-  reference tables (countries, users), then options, keyword-only;
+  reference tables (countries, users), then options, keyword-only (a setting every call
+  needs, such as :func:`resample_reports`' bin width or :func:`simulate`'s seed, may come
+  positionally);
 * intervals at :data:`LEVEL` (0.9) unless ``level=`` asks for another;
 * times are UTC, durations ``Timedelta``;
 * summaries are frozen dataclasses with ``to_frame()`` and a readable ``str()``;

@@ -374,7 +374,7 @@ def _figures(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m analysis``."""
+    """The argument parser of ``python -m analysis``: one subcommand per step."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="Outage duration, regional impact and reliance from problem reports.",
@@ -389,6 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input(detect)
     _add_analysis_options(detect)
     detect.set_defaults(run=_detect)
+    for add in (_add_impact, _add_aggregate, _add_simulate, _add_case, _add_figures):
+        add(steps)
+    return parser
+
+
+def _add_impact(steps: argparse._SubParsersAction) -> None:
     impact = steps.add_parser(
         "impact", help="regional impact of the outages found, and the market comparison"
     )
@@ -403,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     impact.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
     impact.set_defaults(run=_impact)
+
+
+def _add_aggregate(steps: argparse._SubParsersAction) -> None:
     aggregate = steps.add_parser(
         "aggregate", help="count a raw report log (partitioned Parquet) into a report frame"
     )
@@ -416,6 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--workers", type=int, default=2, help="workers of a local cluster")
     aggregate.add_argument("--json", action="store_true", help="print JSON instead of text")
     aggregate.set_defaults(run=_aggregate)
+
+
+def _add_simulate(steps: argparse._SubParsersAction) -> None:
     sim = steps.add_parser("simulate", help="simulate report series with ground truth")
     sim.add_argument(
         "--scenario",
@@ -441,6 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quiet", action="store_true", help="no progress bar")
     sim.add_argument("--json", action="store_true", help="print JSON instead of text")
     sim.set_defaults(run=_simulate)
+
+
+def _add_case(steps: argparse._SubParsersAction) -> None:
     case = steps.add_parser(
         "case", help="the simulated 3 May 2017 case's headline figures (the README's table)"
     )
@@ -449,6 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--freq", default="1min", help="bin width (default 1min)")
     case.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     case.set_defaults(run=_case)
+
+
+def _add_figures(steps: argparse._SubParsersAction) -> None:
     figures = steps.add_parser("figures", help="write every figure (HTML and PNG) to a folder")
     figures.add_argument("--out", type=Path, default=Path("figures"), help="output folder")
     figures.add_argument("--no-png", action="store_true", help="skip the static PNG export")
@@ -466,7 +484,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     figures.add_argument("--no-notebooks", action="store_true", help="do not run the notebooks")
     figures.set_defaults(run=_figures)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,7 +89,7 @@ def events_timeline(events: pd.DataFrame) -> go.Figure:
     True
     """
     fig = go.Figure()
-    hours = events["duration_min"].astype("Float64") / 60
+    hours = (events["duration"] / pd.Timedelta("1h")).astype("Float64")
     biggest = float(hours.max()) if hours.notna().any() else 1.0
     for i, (service, group) in enumerate(events.groupby("service", sort=True)):
         h = hours.loc[group.index]

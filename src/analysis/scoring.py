@@ -19,7 +19,7 @@ __all__ = ["ScoreSummary", "score_methods", "score_outages", "summarize_scores"]
 MINUTE = pd.Timedelta("1min")
 SCORE_COLUMNS = [
     "region", "true_start", "true_end", "start", "end", "matched", "false_alarm",
-    "start_error_min", "end_error_min", "duration_error_rel", "start_covered", "end_covered",
+    "start_error", "end_error", "duration_error_rel", "start_covered", "end_covered",
     "duration_covered",
 ]  # fmt: skip
 
@@ -49,8 +49,8 @@ def score_outages(estimated: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         One row per true window (matched or missed) and per unmatched estimate (a false
         alarm): ``region, true_start, true_end, start, end, matched, false_alarm``, the
-        signed errors ``start_error_min`` and ``end_error_min`` (estimate minus truth,
-        minutes), ``duration_error_rel`` ((estimated - true) / true duration), and
+        signed errors ``start_error`` and ``end_error`` (estimate minus truth,
+        Timedelta), ``duration_error_rel`` ((estimated - true) / true duration), and
         ``start_covered`` / ``end_covered`` / ``duration_covered`` (the interval contains the
         truth; ``<NA>`` without intervals).
 
@@ -60,8 +60,8 @@ def score_outages(estimated: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     >>> truth = pd.DataFrame({"region": ["BRA"], "start": [t], "end": [t + pd.Timedelta("2h")]})
     >>> est = truth.assign(start=t + pd.Timedelta("3min"))
     >>> row = score_outages(est, truth).iloc[0]
-    >>> bool(row["matched"]), float(row["start_error_min"])
-    (True, 3.0)
+    >>> bool(row["matched"]), row["start_error"]
+    (True, Timedelta('0 days 00:03:00'))
     """
     has_intervals = {"start_low", "start_high", "end_low", "end_high"} <= set(estimated.columns)
     rows = []
@@ -103,6 +103,8 @@ def score_outages(estimated: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].astype("boolean")
     for column in ("matched", "false_alarm"):
         out[column] = out[column].astype(bool)
+    for column in ("start_error", "end_error"):  # Timedelta even where nothing matched
+        out[column] = pd.to_timedelta(out[column])
     return out
 
 
@@ -113,8 +115,8 @@ def _errors(t: pd.Series, e: pd.Series, has_intervals: bool) -> dict:
         "end": e.end,
         "matched": True,
         "false_alarm": False,
-        "start_error_min": (e.start - t.start) / MINUTE,
-        "end_error_min": (e.end - t.end) / MINUTE,
+        "start_error": e.start - t.start,
+        "end_error": e.end - t.end,
         "duration_error_rel": ((e.end - e.start) / MINUTE - true_duration) / true_duration,
     }
     if has_intervals:
@@ -210,7 +212,8 @@ def summarize_scores(scores: pd.DataFrame) -> ScoreSummary:
         return float(np.quantile(values, p)) if len(values) else np.nan
 
     def error(column: str, p: float) -> pd.Timedelta:
-        return pd.Timedelta(q(column, p), "min").round("ms") if len(matched) else pd.NaT
+        minutes = matched[column].abs() / MINUTE
+        return pd.Timedelta(np.quantile(minutes, p), "min").round("ms") if len(minutes) else pd.NaT
 
     def share(column: str) -> float:
         values = matched[column].dropna()
@@ -222,10 +225,10 @@ def summarize_scores(scores: pd.DataFrame) -> ScoreSummary:
         recall=len(matched) / len(true) if len(true) else np.nan,
         precision=len(matched) / n_est if n_est else np.nan,
         false_alarms=int(scores["false_alarm"].sum()),
-        start_error_median=error("start_error_min", 0.5),
-        start_error_p90=error("start_error_min", 0.9),
-        end_error_median=error("end_error_min", 0.5),
-        end_error_p90=error("end_error_min", 0.9),
+        start_error_median=error("start_error", 0.5),
+        start_error_p90=error("start_error", 0.9),
+        end_error_median=error("end_error", 0.5),
+        end_error_p90=error("end_error", 0.9),
         duration_error_rel_median=q("duration_error_rel", 0.5),
         start_coverage=share("start_covered"),
         end_coverage=share("end_covered"),

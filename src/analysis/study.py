@@ -2,8 +2,8 @@
 
 :class:`Study` holds a report frame (a user's file, any signal kind) and computes, when first
 asked and then kept: the baselines, the expected signal, the outage windows and the regional
-impact. (Each of those steps still fits the baselines it needs itself: handing one fitted
-baseline along is issue 15's.) :meth:`Study.notes` says in words what was found and what is
+impact. The baselines are fitted once and handed to each later step (``baselines=``), so
+no step fits them again. :meth:`Study.notes` says in words what was found and what is
 weak or left out, for a notebook or a report: the weak baselines, the figures a signal kind
 cannot give.
 """

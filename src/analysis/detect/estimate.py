@@ -26,8 +26,8 @@ __all__ = ["WINDOW_COLUMNS", "estimate_outages"]
 WINDOW_COLUMNS = [
     "region", "start", "end", "duration", "duration_low", "duration_high", "start_low",
     "start_high", "end_low", "end_high",
-    "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay_min",
-    "decay_min", "novelty_floor", "novelty_decay_min", "lr_stat", "weak_baseline", "kind",
+    "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay",
+    "decay", "novelty_floor", "novelty_decay", "lr_stat", "weak_baseline", "kind",
     "depth", "depth_low", "depth_high",
 ]  # fmt: skip
 
@@ -40,8 +40,8 @@ _WINDOW_DTYPES = {
     "start": _TIME, "end": _TIME, "start_low": _TIME, "start_high": _TIME, "end_low": _TIME,
     "end_high": _TIME, "peak_time": _TIME, "duration": "timedelta64[ns]",
     "duration_low": "timedelta64[ns]", "duration_high": "timedelta64[ns]", "level": "float64",
-    "peak_reports": "float64", "excess_reports": "float64", "delay_min": "float64",
-    "decay_min": "float64", "novelty_floor": "float64", "novelty_decay_min": "float64",
+    "peak_reports": "float64", "excess_reports": "float64", "delay": "timedelta64[ns]",
+    "decay": "timedelta64[ns]", "novelty_floor": "float64", "novelty_decay": "timedelta64[ns]",
     "lr_stat": "float64", "weak_baseline": "bool", "depth": "float64",
     "depth_low": "float64", "depth_high": "float64",
 }  # fmt: skip
@@ -122,11 +122,12 @@ def estimate_outages(
         ``end_high`` (intervals at ``level``),
         ``level``, ``peak_time``, ``peak_reports``, ``excess_reports`` (observed minus
         expected from start to the end of the report tail), ``estimate`` (``'region'``: own
-        fit; ``'pooled'``: the event's pooled window), ``delay_min``, ``decay_min`` (fitted
-        reporting kernel, minutes), ``novelty_floor`` and ``novelty_decay_min`` (reports
-        settle from the onset rate towards this share of it, with this time constant in
-        minutes), ``lr_stat``, ``weak_baseline``, ``kind`` (of the series) and, for drops,
-        ``depth``, ``depth_low`` and ``depth_high`` (NaN for rises). No row for a region
+        fit; ``'pooled'``: the event's pooled window), ``delay``, ``decay`` (fitted
+        reporting kernel: mean noticing delay and report decay, Timedelta),
+        ``novelty_floor`` and ``novelty_decay`` (reports settle from the onset rate towards
+        this share of it, with this time constant), ``lr_stat``, ``weak_baseline``,
+        ``kind`` (of the series) and, for drops, ``depth``, ``depth_low`` and
+        ``depth_high`` (NaN for rises). No row for a region
         without an outage.
 
     Examples

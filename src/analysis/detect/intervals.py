@@ -324,10 +324,10 @@ def window_row(
         "peak_reports": peak,
         "excess_reports": excess,
         "estimate": estimate,
-        "delay_min": p.delay,
-        "decay_min": p.decay,
+        "delay": pd.Timedelta(p.delay, "min"),
+        "decay": pd.Timedelta(p.decay, "min"),
         "novelty_floor": p.floor,
-        "novelty_decay_min": p.eta,
+        "novelty_decay": pd.Timedelta(p.eta, "min"),
         "lr_stat": lr,
         "weak_baseline": any(w.weak for w in windows),
         # for the shrinkage of starts (dropped from the output): the statistical standard

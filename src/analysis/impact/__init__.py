@@ -6,7 +6,7 @@
 
 1. **Excess reports.** Observed minus expected reports (the baseline of
    :mod:`analysis.baseline`) over every bin that overlaps the outage window or its report tail
-   (``delay_min + 5 decay_min`` of the fitted reporting kernel where the windows carry it,
+   (``delay + 5 decay`` of the fitted reporting kernel where the windows carry it,
    else ``tail``). Missing bins get the excess ratio of the observed
    bins on either side (``imputed_excess``) and are counted (``missing_bins``). Its interval
    at ``level`` combines (normal approximation) the spread of the same sum over the same
@@ -30,7 +30,7 @@
    *active user-hours* cut off (users x mean activity x hours), so an outage at 3 a.m. and
    one at 9 p.m. are measured on the same footing: this is the activity-adjusted figure.
    Where the windows carry the reporting novelty (``novelty_floor``,
-   ``novelty_decay_min``, as :func:`~analysis.estimate_outages` fits them: a long outage's
+   ``novelty_decay``, as :func:`~analysis.estimate_outages` fits them: a long outage's
    reports settle after an early peak), each minute's activity is weighted by it, so that
    a region whose users wake up late in the window is not read as less reliant
    (``mean_activity`` is then novelty-weighted too).

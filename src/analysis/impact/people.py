@@ -101,13 +101,13 @@ def awake_hours(lo: pd.Timestamp, hi: pd.Timestamp, zone: str) -> float:
 
 def novelty(o: object, since: pd.TimedeltaIndex) -> np.ndarray | float:
     """Reporting novelty at times ``since`` the start: reports settle from the onset rate
-    towards ``novelty_floor`` of it with time constant ``novelty_decay_min`` (as
+    towards ``novelty_floor`` of it with time constant ``novelty_decay`` (as
     :func:`~analysis.estimate_outages` fits them); 1 throughout where not given."""
-    floor, eta = getattr(o, "novelty_floor", np.nan), getattr(o, "novelty_decay_min", np.nan)
+    floor, eta = getattr(o, "novelty_floor", np.nan), getattr(o, "novelty_decay", pd.NaT)
     if pd.isna(floor) or pd.isna(eta):
         return 1.0
     t = np.asarray(since / MINUTE, dtype=float)
-    return float(floor) + (1 - float(floor)) * np.exp(-t / max(float(eta), 1e-9))
+    return float(floor) + (1 - float(floor)) * np.exp(-t / max(pd.Timedelta(eta) / MINUTE, 1e-9))
 
 
 def users_by_region(

@@ -154,7 +154,7 @@ def regional_impact(
     outages : DataFrame
         ``region, start, end`` per region (UTC), e.g. from
         :func:`~analysis.estimate_outages` or :attr:`Simulation.truth`; optional
-        ``start_low, start_high, end_low, end_high`` (intervals), ``delay_min, decay_min``
+        ``start_low, start_high, end_low, end_high`` (intervals), ``delay, decay``
         (the reporting kernel, minutes) and ``service``. A ``WLD`` row is the worldwide
         window (used by :func:`~analysis.summarize_impact`), not a region, unless the
         reports hold a ``WLD`` series. A region with two windows gets two rows.
@@ -172,7 +172,7 @@ def regional_impact(
     level : float
         Level of every interval, in (0, 1).
     tail : str or Timedelta
-        Report tail counted after the end when ``outages`` has no ``delay_min``/``decay_min``
+        Report tail counted after the end when ``outages`` has no ``delay``/``decay``
         (none for a level: the signal is back when the outage ends).
     rival_tail : str or Timedelta
         How long after the start the rival's sign-ups are counted.
@@ -426,9 +426,9 @@ def one_per_region(impact: pd.DataFrame) -> pd.DataFrame:
 
 def _tail(o: object, default: pd.Timedelta) -> pd.Timedelta:
     """The report tail after a window's end: from its fitted kernel where known."""
-    delay, decay = getattr(o, "delay_min", np.nan), getattr(o, "decay_min", np.nan)
+    delay, decay = getattr(o, "delay", pd.NaT), getattr(o, "decay", pd.NaT)
     if pd.notna(delay) and pd.notna(decay):
-        return pd.Timedelta(float(delay) + 5 * float(decay), "min")
+        return pd.Timedelta(delay) + 5 * pd.Timedelta(decay)
     return pd.Timedelta(default)
 
 

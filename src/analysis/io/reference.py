@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -59,15 +60,16 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     DataFrame
         One row per outage: ``service``, ``start_utc``, ``end_utc`` (``NaT`` where no
         source gives an end), ``start_utc_low``, ``start_utc_high`` (the range of reported
-        starts, UTC), ``duration_min`` (minutes, as reported; ``<NA>`` if none), ``scope``,
+        starts, UTC), ``duration`` (Timedelta, as reported in the file's ``duration_min``;
+        ``NaT`` if none), ``scope``,
         ``reported``, ``source``.
 
     Examples
     --------
     >>> events = load_events()
     >>> row = events[events["start_utc"].dt.date.astype(str) == "2017-05-03"].iloc[0]
-    >>> row["service"], int(row["duration_min"])
-    ('whatsapp', 90)
+    >>> row["service"], row["duration"]
+    ('whatsapp', Timedelta('0 days 01:30:00'))
     """
     path = reference_dir() / "events.csv" if path is None else Path(path)
     _check_path(path)
@@ -101,7 +103,8 @@ def load_events(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         column="duration_min",
         row_name="line",
     )
-    frame["duration_min"] = duration
+    frame["duration_min"] = pd.to_timedelta(duration.astype("Float64"), unit="min")
+    frame = frame.rename(columns={"duration_min": "duration"})
     before = (frame["end_utc"] < frame["start_utc"]).fillna(False).to_numpy(dtype=bool)
     if before.any():
         raise_rows(source, "end before start", frame, before, column="end_utc",
@@ -171,8 +174,6 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     >>> countries.set_index("iso3").loc["BRA", ["market", "timezone"]].tolist()
     ['developing', 'America/Sao_Paulo']
     """
-    from zoneinfo import available_timezones
-
     path = reference_dir() / "countries.csv" if path is None else Path(path)
     _check_path(path)
     source = str(path)
@@ -182,54 +183,11 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     def refuse(column: str, problem: str, mask: pd.Series) -> None:
         raise_rows(source, problem, frame, mask, column=column, show=[column], row_name="line")
 
-    for column in ("iso3", "iso2", "name", "continent", "timezone", "market", "income_group"):
-        blank = frame[column].str.strip() == ""
-        if blank.any():
-            refuse(column, "missing values", blank)
-    duplicated = frame["iso3"].duplicated(keep=False)
-    if duplicated.any():
-        refuse("iso3", "repeated codes", duplicated)
-    codes = iso3_codes()
-    unknown = ~frame["iso3"].isin(list(codes - {"WLD"}))
-    if unknown.any():
-        refuse("iso3", "not an ISO 3166-1 alpha-3 code", unknown)
-    zones = available_timezones()
-    listed = frame["timezones"].str.split(";")
-    frame["zones"] = [
-        tuple(z) if z != [""] else (one,) for z, one in zip(listed, frame["timezone"], strict=True)
-    ]
-    bad_zone = frame["zones"].map(lambda zs: any(z not in zones for z in zs)) | ~frame[
-        "timezone"
-    ].isin(list(zones))
-    if bad_zone.any():
-        refuse("timezone", "not an IANA time zone", bad_zone)
-    for column, allowed in (
-        ("continent", CONTINENTS),
-        ("income_group", INCOME_GROUPS),
-        ("market", MARKETS),
-    ):
-        outside = ~frame[column].isin(list(allowed))
-        if outside.any():
-            refuse(column, f"values outside {list(allowed)}", outside)
+    _check_country_codes(frame, refuse)
+    frame["zones"] = _country_zones(frame, refuse)
     for column, dtype in COUNTRY_COLUMNS.items():
-        if dtype == "str":
-            continue
-        text = frame[column].str.strip()
-        if dtype == "boolean":
-            outside = ~text.str.lower().isin(["true", "false", ""])
-            if outside.any():
-                refuse(column, "not true/false", outside)
-            frame[column] = text.str.lower().map({"true": True, "false": False}).astype(dtype)
-            continue
-        numbers = pd.to_numeric(text.replace("", None), errors="coerce")
-        bad = numbers.isna() & (text != "")
-        if bad.any():
-            refuse(column, "not a number", bad)
-        if (numbers < 0).any():
-            refuse(column, "negative", numbers < 0)
-        if dtype == "Int64" and (numbers.dropna() % 1 != 0).any():
-            refuse(column, "not a whole number", numbers.notna() & (numbers % 1 != 0))
-        frame[column] = numbers.astype(dtype)
+        if dtype != "str":
+            frame[column] = _country_values(frame[column], dtype, refuse)
     over = (frame["internet_share"] > 100).fillna(False)
     if over.any():
         refuse("internet_share", "a percentage above 100", over)
@@ -238,6 +196,67 @@ def load_countries(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         refuse("market", "market must be 'developed' exactly when imf_advanced", inconsistent)
     frame["internet_users"] = frame["population"].astype("Float64") * frame["internet_share"] / 100
     return frame.reset_index(drop=True)
+
+
+def _check_country_codes(frame: pd.DataFrame, refuse: Callable) -> None:
+    """Refuse blank required text, repeated or unknown ISO-3 codes and categories outside
+    :data:`CONTINENTS`, :data:`INCOME_GROUPS` and :data:`MARKETS` (``refuse(column,
+    problem, mask)`` raises, naming the lines)."""
+    for column in ("iso3", "iso2", "name", "continent", "timezone", "market", "income_group"):
+        blank = frame[column].str.strip() == ""
+        if blank.any():
+            refuse(column, "missing values", blank)
+    duplicated = frame["iso3"].duplicated(keep=False)
+    if duplicated.any():
+        refuse("iso3", "repeated codes", duplicated)
+    unknown = ~frame["iso3"].isin(list(iso3_codes() - {"WLD"}))
+    if unknown.any():
+        refuse("iso3", "not an ISO 3166-1 alpha-3 code", unknown)
+    for column, allowed in (
+        ("continent", CONTINENTS),
+        ("income_group", INCOME_GROUPS),
+        ("market", MARKETS),
+    ):
+        outside = ~frame[column].isin(list(allowed))
+        if outside.any():
+            refuse(column, f"values outside {list(allowed)}", outside)
+
+
+def _country_zones(frame: pd.DataFrame, refuse: Callable) -> list[tuple[str, ...]]:
+    """Each country's IANA zones (``timezones`` split on ``;``, else its one ``timezone``);
+    refuses a name that is not an IANA zone."""
+    from zoneinfo import available_timezones
+
+    known = available_timezones()
+    listed = frame["timezones"].str.split(";")
+    zones = [tuple(z) if z != [""] else (one,)
+             for z, one in zip(listed, frame["timezone"], strict=True)]  # fmt: skip
+    bad = pd.Series([any(z not in known for z in zs) for zs in zones], index=frame.index)
+    bad |= ~frame["timezone"].isin(list(known))
+    if bad.any():
+        refuse("timezone", "not an IANA time zone", bad)
+    return zones
+
+
+def _country_values(text: pd.Series, dtype: str, refuse: Callable) -> pd.Series:
+    """A column of the country table's text as ``dtype`` (``boolean``, ``Int64`` or
+    ``Float64``; blank: missing); refuses what is not of that type or is negative."""
+    column = str(text.name)
+    text = text.str.strip()
+    if dtype == "boolean":
+        outside = ~text.str.lower().isin(["true", "false", ""])
+        if outside.any():
+            refuse(column, "not true/false", outside)
+        return text.str.lower().map({"true": True, "false": False}).astype(dtype)
+    numbers = pd.to_numeric(text.replace("", None), errors="coerce")
+    bad = numbers.isna() & (text != "")
+    if bad.any():
+        refuse(column, "not a number", bad)
+    if (numbers < 0).any():
+        refuse(column, "negative", numbers < 0)
+    if dtype == "Int64" and (numbers.dropna() % 1 != 0).any():
+        refuse(column, "not a whole number", numbers.notna() & (numbers % 1 != 0))
+    return numbers.astype(dtype)
 
 
 def countries_by_iso3(countries: pd.DataFrame | None = None) -> pd.DataFrame:

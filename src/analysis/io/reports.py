@@ -352,10 +352,12 @@ def _ioda_series(doc: Any, source: str) -> list[dict]:
 
 
 def _read_ioda(path: Path) -> pd.DataFrame:
+    """An IODA JSON export (a list of country series, or IODA's ``{'data': [[...]]}``
+    envelope) as a report frame, one part per series; the ``service`` column names each
+    series' datasource where there are several."""
     source = str(path)
-    text = _read_text(path)
     try:
-        doc = json.loads(text)
+        doc = json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise ReportDataError(
             source, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -372,47 +374,7 @@ def _read_ioda(path: Path) -> pd.DataFrame:
         )
     parts = []
     for i, s in enumerate(series):
-        lacking = [k for k in ("entityCode", "from", "step", "values") if k not in s]
-        if lacking:
-            raise ReportDataError(source, f"series {i} lacks {lacking}: {_IODA_SHAPE}")
-        if s.get("entityType", "country") != "country":
-            raise ReportDataError(
-                source,
-                f"series {i} is of entityType {s['entityType']!r}; only countries can be read",
-                column="entityType",
-            )
-        try:
-            region = to_iso3(str(s["entityCode"]))
-        except KeyError:
-            raise ReportDataError(
-                source,
-                f"series {i}: unknown country code {s['entityCode']!r}",
-                column="entityCode",
-            ) from None
-        start, step, values = s["from"], s["step"], s["values"]
-        if not isinstance(values, list):
-            raise ReportDataError(source, f"series {i}: 'values' is not a list", column="values")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, step)) or (
-            step <= 0
-        ):
-            raise ReportDataError(
-                source,
-                f"series {i}: 'from' and 'step' must be whole seconds (step > 0), got "
-                f"from={start!r}, step={step!r}",
-                column="step",
-            )
-        try:
-            times = pd.to_datetime(start + step * np.arange(len(values)), unit="s", utc=True)
-        except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime) as exc:
-            raise ReportDataError(
-                source,
-                f"series {i}: 'from' and 'step' give times outside the supported range ({exc})",
-                column="from",
-            ) from None
-        part = pd.DataFrame(
-            {"time": times, "region": region, "reports": np.array(values, dtype=object)},
-            index=[f"series {i} value {j}" for j in range(len(values))],
-        )
+        part = _ioda_part(s, i, source)
         if len(datasources) > 1:
             part["service"] = str(s.get("datasource"))
         parts.append(part[part["reports"].notna()])
@@ -420,3 +382,53 @@ def _read_ioda(path: Path) -> pd.DataFrame:
     if frame.empty:
         raise ReportDataError(source, "every value is null: no data", column="values")
     return frame
+
+
+def _ioda_part(s: dict, i: int, source: str) -> pd.DataFrame:
+    """Series number ``i`` of an IODA export: ``time, region, reports`` (values as given,
+    nulls kept), indexed by where each value sits in the file."""
+    lacking = [k for k in ("entityCode", "from", "step", "values") if k not in s]
+    if lacking:
+        raise ReportDataError(source, f"series {i} lacks {lacking}: {_IODA_SHAPE}")
+    if s.get("entityType", "country") != "country":
+        raise ReportDataError(
+            source,
+            f"series {i} is of entityType {s['entityType']!r}; only countries can be read",
+            column="entityType",
+        )
+    try:
+        region = to_iso3(str(s["entityCode"]))
+    except KeyError:
+        raise ReportDataError(
+            source,
+            f"series {i}: unknown country code {s['entityCode']!r}",
+            column="entityCode",
+        ) from None
+    values = s["values"]
+    if not isinstance(values, list):
+        raise ReportDataError(source, f"series {i}: 'values' is not a list", column="values")
+    return pd.DataFrame(
+        {"time": _ioda_times(s["from"], s["step"], len(values), i, source), "region": region,
+         "reports": np.array(values, dtype=object)},
+        index=[f"series {i} value {j}" for j in range(len(values))],
+    )  # fmt: skip
+
+
+def _ioda_times(start: object, step: object, n: int, i: int, source: str) -> pd.DatetimeIndex:
+    """The ``n`` bin times (UTC) of series ``i`` from its ``from`` and ``step`` (seconds)."""
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, step))
+    if not whole or step <= 0:
+        raise ReportDataError(
+            source,
+            f"series {i}: 'from' and 'step' must be whole seconds (step > 0), got "
+            f"from={start!r}, step={step!r}",
+            column="step",
+        )
+    try:
+        return pd.to_datetime(start + step * np.arange(n), unit="s", utc=True)
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise ReportDataError(
+            source,
+            f"series {i}: 'from' and 'step' give times outside the supported range ({exc})",
+            column="from",
+        ) from None

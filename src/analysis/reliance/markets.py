@@ -293,37 +293,11 @@ def compare_markets(
     if repeated:
         raise ValueError(f"one row per region expected; repeated: {repeated} (keep one "
                          "outage window per region)")  # fmt: skip
-    table = countries_by_iso3(countries)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    frame = pd.DataFrame({"region": impact["region"].astype(str),
-                          "value": pd.to_numeric(impact[metric], errors="coerce")})  # fmt: skip
-    ref = table.reindex(frame["region"])
-    frame["market"] = ref["market"].to_numpy()
-    frame["income_group"] = ref["income_group"].to_numpy()
-    frame["gni_per_capita_usd"] = ref["gni_per_capita_usd"].to_numpy()
-    if "penetration" in impact.columns:
-        frame["penetration"] = impact["penetration"].to_numpy()
-        frame["penetration_source"] = (
-            impact["penetration_source"].to_numpy()
-            if "penetration_source" in impact.columns
-            else "given"
-        )
-    else:
-        known = frame["region"][frame["region"].isin(table.index)]
-        users = service_users(known, table.reset_index()).reindex(frame["region"])
-        frame["penetration"] = users["penetration"].to_numpy()
-        frame["penetration_source"] = users["penetration_source"].to_numpy()
-    unclassified = tuple(sorted(frame.loc[frame["market"].isna(), "region"]))
-    reasons = pd.Series("", index=frame.index)
-    reasons[frame["value"].isna()] = f"{metric} missing"
+    frame = _by_region(impact, countries_by_iso3(countries), metric)
     kinds = impact["kind"].to_numpy() if "kind" in impact.columns else np.full(len(frame), "")
-    signal = frame["value"].isna().to_numpy() & np.isin(kinds, ["level", "index"])
-    reasons[signal] = [f"{metric} not given for a {k}: it counts no people" for k in kinds[signal]]
-    if log:
-        reasons[frame["value"] <= 0] = f"{metric} not positive (log scale)"
-    excluded = pd.DataFrame({"region": frame["region"][reasons != ""], "reason":
-                             reasons[reasons != ""]}).reset_index(drop=True)  # fmt: skip
-    keep = ((reasons == "") & frame["market"].notna()).to_numpy()
+    excluded, keep = _excluded(frame, kinds, metric, log=log)
+    unclassified = tuple(sorted(frame.loc[frame["market"].isna(), "region"]))
     used = frame[keep].copy()
     if log:
         used["value"] = np.log(used["value"])
@@ -355,6 +329,47 @@ def compare_markets(
         caveats=(INDEX_CAVEAT,) if "index" in set(kinds) else (),
         regression_response=regression_response(metric, log=log), propagated=propagate,
     )  # fmt: skip
+
+
+def _by_region(impact: pd.DataFrame, table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Each region's ``value`` of ``metric`` with its market, income group, GNI per capita
+    and service penetration (``impact``'s own where it has them, else the country table's
+    through :func:`~analysis.users.service_users`) and where that came from."""
+    frame = pd.DataFrame({"region": impact["region"].astype(str),
+                          "value": pd.to_numeric(impact[metric], errors="coerce")})  # fmt: skip
+    ref = table.reindex(frame["region"])
+    for column in ("market", "income_group", "gni_per_capita_usd"):
+        frame[column] = ref[column].to_numpy()
+    if "penetration" in impact.columns:
+        frame["penetration"] = impact["penetration"].to_numpy()
+        frame["penetration_source"] = (
+            impact["penetration_source"].to_numpy()
+            if "penetration_source" in impact.columns
+            else "given"
+        )
+    else:
+        known = frame["region"][frame["region"].isin(table.index)]
+        users = service_users(known, table.reset_index()).reindex(frame["region"])
+        frame["penetration"] = users["penetration"].to_numpy()
+        frame["penetration_source"] = users["penetration_source"].to_numpy()
+    return frame
+
+
+def _excluded(
+    frame: pd.DataFrame, kinds: np.ndarray, metric: str, *, log: bool
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The regions left out of the comparison with the reason (``region, reason``: the
+    metric missing, not given for a signal kind that counts no people, or not positive on
+    a log scale) and the mask of the regions compared (classified, not excluded)."""
+    reasons = pd.Series("", index=frame.index)
+    reasons[frame["value"].isna()] = f"{metric} missing"
+    signal = frame["value"].isna().to_numpy() & np.isin(kinds, ["level", "index"])
+    reasons[signal] = [f"{metric} not given for a {k}: it counts no people" for k in kinds[signal]]
+    if log:
+        reasons[frame["value"] <= 0] = f"{metric} not positive (log scale)"
+    excluded = pd.DataFrame({"region": frame["region"][reasons != ""], "reason":
+                             reasons[reasons != ""]}).reset_index(drop=True)  # fmt: skip
+    return excluded, ((reasons == "") & frame["market"].notna()).to_numpy()
 
 
 def compare_metrics(

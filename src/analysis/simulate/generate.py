@@ -30,7 +30,7 @@ class Simulation:
         One row per outage window per region: ``region, start, end`` (UTC, whole minutes:
         the outage users experienced), ``duration``, ``severity``, ``outage`` (index into
         ``scenario.outages``) and the reporting novelty (``novelty_floor``,
-        ``novelty_decay_min``, as :func:`~analysis.estimate_outages` reports its fit).
+        ``novelty_decay``, as :func:`~analysis.estimate_outages` reports its fit).
     inputs : DataFrame
         Per-region parameters used (see :func:`region_inputs`).
     bursts : DataFrame
@@ -181,6 +181,36 @@ def _sample(
     return rng.poisson(_to_bins(per_minute, per_bin, n_bins))
 
 
+def _engaged(
+    info: pd.Series, minutes: pd.DatetimeIndex, noise: Noise, rng: np.random.Generator
+) -> np.ndarray:
+    """Active users (millions) per minute of a region: its users times local activity
+    (shifted by ``activity_shift_h``), times a day-to-day and a weekly drift."""
+    act = activity(minutes - pd.Timedelta(hours=info["activity_shift_h"]), info["timezone"])
+    day_index = ((minutes - minutes[0]) // pd.Timedelta("1D")).to_numpy()
+    weeks = ((minutes - minutes[0]) / pd.Timedelta("7D")).to_numpy()
+    drift = np.exp(
+        rng.normal(0, noise.daily_sd, size=day_index[-1] + 1)[day_index]
+        + rng.normal(0, noise.trend_sd) * weeks
+    )
+    return info["users"] / 1e6 * act * drift
+
+
+def _exposure(scenario: Scenario, start: pd.Timestamp, end: pd.Timestamp, n: int) -> np.ndarray:
+    """Per minute of the scenario, the share of an outage's full effect from ``start`` to
+    ``end``: 0 outside, the reporting novelty inside (settling from 1 towards its floor)."""
+    rep = scenario.reporting
+    out = np.zeros(n)
+    a = max(0, int((start - scenario.start) / MINUTE))
+    b = min(n, int((end - scenario.start) / MINUTE))
+    if b > a:
+        since = np.arange(a, b) - int((start - scenario.start) / MINUTE)
+        out[a:b] = rep.novelty_floor + (1 - rep.novelty_floor) * np.exp(
+            -since / (rep.novelty_decay / MINUTE or 1.0)
+        )
+    return out
+
+
 def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simulation:
     """Simulate outage-report series for a scenario.
 
@@ -213,8 +243,6 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     per_bin = int(pd.Timedelta(scenario.freq) / MINUTE)
     n_bins = -(-n // per_bin)
     bin_times = minutes[::per_bin]
-    day_index = ((minutes - scenario.start) // pd.Timedelta("1D")).to_numpy()
-    weeks = ((minutes - scenario.start) / pd.Timedelta("7D")).to_numpy()
     rep, noise = scenario.reporting, scenario.noise
     kernel = reporting_kernel(rep.delay, rep.decay, shape=rep.delay_shape, dead_time=rep.dead_time)
     rival_kernel = (
@@ -229,30 +257,16 @@ def simulate(scenario: Scenario, seed: int, *, progress: bool = False) -> Simula
     for row, region in enumerate(iterator):
         rng = _region_rng(seed, region)
         info = inputs.loc[region]
-        act = activity(minutes - pd.Timedelta(hours=info["activity_shift_h"]), info["timezone"])
-        drift = np.exp(
-            rng.normal(0, noise.daily_sd, size=day_index[-1] + 1)[day_index]
-            + rng.normal(0, noise.trend_sd) * weeks
-        )
-        engaged = info["users"] / 1e6 * act * drift  # active users (millions) x drift
-        background = rep.background_rate * engaged
+        engaged = _engaged(info, minutes, noise, rng)
         lift = np.ones(n)  # overlapping bursts do not compound: at most the highest
         for start, end, height in _burst_windows(noise, n, rng):
             lift[start:end] = np.maximum(lift[start:end], height)
             bursts.append((region, minutes[start], minutes[min(end, n - 1)], height))
-        background = background * lift
+        background = rep.background_rate * engaged * lift
         hit = np.zeros(n)
         for i, start, end, severity in _windows(scenario, region, rng):
             truth.append((region, start, end, severity, i))
-            a = max(0, int((start - scenario.start) / MINUTE))
-            b = min(n, int((end - scenario.start) / MINUTE))
-            if b <= a:
-                continue
-            since = np.arange(a, b) - int((start - scenario.start) / MINUTE)
-            novelty = rep.novelty_floor + (1 - rep.novelty_floor) * np.exp(
-                -since / (rep.novelty_decay / MINUTE or 1.0)
-            )
-            hit[a:b] += severity * info["reliance"] * engaged[a:b] * novelty
+            hit += severity * info["reliance"] * engaged * _exposure(scenario, start, end, n)
         excess = _convolve(hit * rep.outage_rate, kernel, n)
         counts[scenario.service][row] = _sample(
             (background + excess) * info["propensity"], per_bin, n_bins, noise.dispersion, rng
@@ -341,7 +355,7 @@ def _truth_frame(rows: list, reporting: Reporting) -> pd.DataFrame:
     truth = pd.DataFrame(rows, columns=["region", "start", "end", "severity", "outage"])
     truth["duration"] = truth["end"] - truth["start"]
     truth["novelty_floor"] = float(reporting.novelty_floor)
-    truth["novelty_decay_min"] = reporting.novelty_decay / MINUTE
+    truth["novelty_decay"] = pd.Timedelta(reporting.novelty_decay)
     columns = ["region", "start", "end", "duration", "severity", "outage", "novelty_floor",
-               "novelty_decay_min"]  # fmt: skip
+               "novelty_decay"]  # fmt: skip
     return truth[columns].sort_values(["region", "start"], ignore_index=True)
