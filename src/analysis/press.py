@@ -30,6 +30,7 @@ from analysis.users import service_users
 
 __all__ = [
     "PRESS_COLUMNS",
+    "SHOWN_COLUMNS",
     "load_press_counts",
     "press_conclusion",
     "press_count_table",
@@ -38,6 +39,12 @@ __all__ = [
 #: Columns of ``downdetector_press_counts.csv``.
 PRESS_COLUMNS = ("event", "region", "reports", "qualifier", "time_utc", "scope_stated",
                  "source", "url")  # fmt: skip
+#: The columns of :func:`press_count_table` shown first: which count, where, how large, and
+#: per million internet users and per million WhatsApp users with the users' range.
+SHOWN_COLUMNS = [
+    "event", "region", "market", "reports", "qualifier", "per_million_internet_users",
+    "per_million_users", "per_million_users_low", "per_million_users_high", "penetration_source",
+]  # fmt: skip
 
 
 def load_press_counts(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:

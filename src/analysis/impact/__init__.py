@@ -72,6 +72,7 @@ figures that need them missing and are named in ``missing_reference``; no region
 
 from analysis.impact.people import AWAKE_HOURS_PER_DAY, CostModel
 from analysis.impact.regional import (
+    HEADLINE_COLUMNS,
     IMPACT_COLUMNS,
     OMITTED,
     one_per_region,
@@ -82,6 +83,7 @@ from analysis.impact.world import WorldImpact, summarize_impact
 
 __all__ = [
     "AWAKE_HOURS_PER_DAY",
+    "HEADLINE_COLUMNS",
     "IMPACT_COLUMNS",
     "OMITTED",
     "CostModel",

@@ -26,6 +26,14 @@ from analysis.impact.sums import WindowSum, excess_between, expected_during, per
 from analysis.io import countries_by_iso3
 from analysis.schema import LEVEL, series_kinds, validate_reports
 
+#: The columns a reader looks at first in :func:`regional_impact`'s table: how long, how
+#: many reports over normal, per user and per awake user-hour, how many users were exposed,
+#: the rival's uplift and the cost.
+HEADLINE_COLUMNS = [
+    "region", "name", "duration", "excess_reports", "excess_per_million_users", "awake_share",
+    "reliance_index", "user_hours_exposed", "rival_uplift", "cost_usd_exposed",
+]  # fmt: skip
+
 #: Columns of :func:`regional_impact`'s table, in order.
 IMPACT_COLUMNS = [
     "region", "kind", "name", "continent", "market", "income_group", "start", "end",
@@ -155,7 +163,7 @@ def regional_impact(
         ``region, start, end`` per region (UTC), e.g. from
         :func:`~analysis.estimate_outages` or :attr:`Simulation.truth`; optional
         ``start_low, start_high, end_low, end_high`` (intervals), ``delay, decay``
-        (the reporting kernel, minutes) and ``service``. A ``WLD`` row is the worldwide
+        (the reporting kernel, Timedelta) and ``service``. A ``WLD`` row is the worldwide
         window (used by :func:`~analysis.summarize_impact`), not a region, unless the
         reports hold a ``WLD`` series. A region with two windows gets two rows.
     countries : DataFrame, optional

@@ -38,6 +38,7 @@ asleep); :func:`compare_metrics` puts the naive and the adjusted metrics side by
 
 from analysis.reliance.markets import (
     INDEX_CAVEAT,
+    RATIO_COLUMNS,
     SHIFT_COLUMNS,
     MarketComparison,
     compare_markets,
@@ -56,6 +57,7 @@ __all__ = [
     "DURATION_METRICS",
     "INDEX_CAVEAT",
     "PER_USER_METRICS",
+    "RATIO_COLUMNS",
     "SHIFT_COLUMNS",
     "MarketComparison",
     "compare_markets",

@@ -29,6 +29,14 @@ SHIFT_COLUMNS = [
     "mannwhitney_p", "permutation_p", "cliffs_delta",
 ]  # fmt: skip
 
+#: The columns of a comparison on a log scale that a reader looks at first: sizes, medians,
+#: the ratio with its interval (and the regions-only one), the permutation p-value and
+#: Cliff's delta.
+RATIO_COLUMNS = [
+    "n", "n_reference", "median", "median_reference", "ratio", "ratio_low", "ratio_high",
+    "ratio_low_sampling", "ratio_high_sampling", "permutation_p", "cliffs_delta",
+]  # fmt: skip
+
 
 def _hodges_lehmann(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.median(np.subtract.outer(x, y)))
