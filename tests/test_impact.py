@@ -312,3 +312,18 @@ def test_excess_ratio_does_not_depend_on_the_tail_counted(sim):
     same_span = {k: t["excess_reports"] / t["expected_reports"] for k, t in
                  (("short", short), ("long", long))}  # fmt: skip
     assert (same_span["long"] < 0.95 * same_span["short"]).all()  # 6-34% smaller here
+
+
+def test_the_service_measured_is_checked_not_filtered_to_nothing():
+    """Asking for a service the reports do not hold raises, naming those they hold, rather
+    than leaving an empty frame in which no outage can be found."""
+    from analysis.impact import service_reports
+
+    t = pd.date_range("2017-05-03", periods=3, freq="h", tz="UTC")
+    frame = pd.DataFrame({"time": t.repeat(2), "region": "BRA", "reports": [5, 1, 6, 2, 7, 3],
+                          "service": ["whatsapp", "telegram"] * 3})  # fmt: skip
+    held = r"'whatsap' is not in the reports .*'telegram', 'whatsapp'"
+    with pytest.raises(ValueError, match=held):
+        service_reports(frame, "whatsap")
+    main, service = service_reports(frame, "telegram")
+    assert (service, main["reports"].tolist()) == ("telegram", [1, 2, 3])

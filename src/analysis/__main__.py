@@ -228,15 +228,14 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _impact(args: argparse.Namespace) -> int:
-    from analysis.impact import OMITTED, one_per_region, resolve_services, summarize_impact
+    from analysis.impact import OMITTED, one_per_region, service_reports, summarize_impact
     from analysis.reliance import INDEX_CAVEAT, compare_metrics
 
     reports = _load(args)
     try:
-        service, _ = resolve_services(reports, args.service, args.rival)
+        main, service = service_reports(reports, args.service, args.rival)
     except ValueError as exc:
         raise ReportDataError(str(args.file), str(exc)) from exc
-    main = reports if service is None else reports[reports["service"] == service]
     with _engine(args) as engine:
         windows = engine.estimate_outages(main, level=args.level, min_regions=args.min_regions)
         if windows.empty:

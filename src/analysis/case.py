@@ -207,24 +207,6 @@ def whatsapp_2017_case(
 WHATSAPP_USERS_2017 = 1.2e9
 
 
-def for_service(reports: pd.DataFrame, service: str) -> tuple[pd.DataFrame, str | None]:
-    """The series of ``service`` and the name to hand on as ``service=``; a frame with no
-    ``service`` column holds one service: all of it, and ``None``.
-
-    Examples
-    --------
-    >>> reports, _ = load_or_simulate(days_before=3, freq="1h", regions=["BRA"])
-    >>> main, name = for_service(reports, "whatsapp")
-    >>> sorted(main["service"].unique()), name
-    (['whatsapp'], 'whatsapp')
-    >>> for_service(main.drop(columns="service"), "whatsapp")[1] is None
-    True
-    """
-    if "service" not in reports.columns:
-        return reports, None
-    return reports[reports["service"] == service], service
-
-
 def users_total_for(reports_path: str | None, users_total: float | None = None) -> float | None:
     """The worldwide users to scale a notebook's countries to: ``users_total`` if given;
     else WhatsApp's 1.2 billion for the simulated 3 May 2017, and ``None`` (each country's

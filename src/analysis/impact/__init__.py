@@ -78,6 +78,7 @@ from analysis.impact.regional import (
     one_per_region,
     regional_impact,
     resolve_services,
+    service_reports,
 )
 from analysis.impact.world import WorldImpact, summarize_impact
 
@@ -91,5 +92,6 @@ __all__ = [
     "one_per_region",
     "regional_impact",
     "resolve_services",
+    "service_reports",
     "summarize_impact",
 ]

@@ -131,6 +131,32 @@ class _Context:
         return float(stats.norm.ppf(0.5 + self.level / 2))
 
 
+def service_reports(
+    reports: pd.DataFrame, service: str | None = None, rival: str | None = None
+) -> tuple[pd.DataFrame, str | None]:
+    """The series of the service whose outage is measured (:func:`resolve_services`) and its
+    name: the whole frame and ``None`` for a frame without a ``service`` column.
+
+    Raises
+    ------
+    ValueError
+        When the service is ambiguous or not in the reports.
+
+    Examples
+    --------
+    >>> t = pd.date_range("2017-05-03", periods=2, freq="h", tz="UTC")
+    >>> frame = pd.DataFrame({"time": t.repeat(2), "region": "BRA", "reports": [5, 1, 6, 2],
+    ...                       "service": ["whatsapp", "telegram"] * 2})
+    >>> main, service = service_reports(frame, rival="telegram")
+    >>> service, main["reports"].tolist()
+    ('whatsapp', [5, 6])
+    >>> service_reports(frame.drop(columns="service"))[1] is None
+    True
+    """
+    service, _ = resolve_services(reports, service, rival)
+    return (reports if service is None else reports[reports["service"] == service]), service
+
+
 def regional_impact(
     reports: pd.DataFrame,
     outages: pd.DataFrame,
