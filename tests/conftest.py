@@ -73,11 +73,15 @@ def built(tmp_path_factory, small_case):
 
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory):
-    """Every notebook executed with small parameters: the folder of executed copies."""
+    """Every notebook executed with small parameters, sharing one saved case as make figures
+    has them do: the folder of executed copies."""
+    from analysis.case import whatsapp_2017_case
     from analysis.figures import run_notebooks
 
     out = tmp_path_factory.mktemp("reports")
     regions = ["BRA", "IND", "NGA", "DEU", "USA", "FRA", "MEX", "IDN", "GBR", "KEN"]
     small = {"days_before": 3, "freq": "15min", "regions": regions}
-    run_notebooks(Path(__file__).resolve().parents[1] / "notebooks", out, parameters=small)
+    shared = whatsapp_2017_case(**{**small, "regions": tuple(regions)}).save(out / "case.pkl")
+    run_notebooks(Path(__file__).resolve().parents[1] / "notebooks", out,
+                  parameters={**small, "case_path": str(shared)})  # fmt: skip
     return out

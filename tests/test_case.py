@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from analysis.case import users_total_for, whatsapp_2017_case
+from analysis.case import load_or_simulate, open_case, whatsapp_2017_case
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REGIONS = ("BRA", "IND", "NGA", "DEU", "USA", "FRA", "AUS", "MEX")
 
 
@@ -47,8 +49,31 @@ def test_users_are_called_an_input_and_a_subset_falls_short(claims):
 
 
 def test_only_the_simulated_case_is_scaled_to_whatsapps_users():
-    assert users_total_for(None) == 1.2e9
-    assert users_total_for("mine.csv") is None
+    assert load_or_simulate(days_before=1, freq="1h").users_total == 1.2e9
+    assert load_or_simulate(FIXTURES / "counts_90s.csv").users_total is None
+    assert load_or_simulate(FIXTURES / "counts_90s.csv", users_total=5e8).users_total == 5e8
+    with pytest.raises(ValueError, match=r"service='signal' apply to a file"):
+        load_or_simulate(days_before=1, freq="1h", service="signal")
+
+
+def test_a_saved_case_keeps_what_it_computed_and_must_be_the_one_asked_for(tmp_path):
+    """Notebooks 01-05 each simulated and estimated 3 May 2017 again; make figures now saves
+    its case and hands it to them. A saved case made otherwise is refused, naming both."""
+    small = {"days_before": 2, "freq": "1h", "regions": ("BRA", "IND", "DEU", "USA")}
+    case = whatsapp_2017_case(**small)
+    path = case.save(tmp_path / "case.pkl")  # nothing computed yet
+    case.impact, case.comparison  # noqa: B018 (computed after the first save)
+    case.save(path)
+    loaded = open_case(path, **small)
+    assert {"bases", "windows", "impact", "one", "_comparisons"} <= set(vars(loaded))
+    pd.testing.assert_frame_equal(loaded.impact, case.impact)
+    assert loaded.comparison.ratio == case.comparison.ratio
+    assert loaded.compare("excess_ratio") is loaded.compare("excess_ratio")
+    with pytest.raises(ValueError, match=r"bins of 1h, BRA, IND, DEU, USA.*bins of 15min"):
+        open_case(path, **{**small, "freq": "15min"})
+    pd.to_pickle({"study": "something else"}, tmp_path / "other.pkl")
+    with pytest.raises(ValueError, match="not a CaseStudy saved by analysis"):
+        open_case(tmp_path / "other.pkl", **small)
 
 
 def test_readme_case_table_is_the_scripts_output():

@@ -130,3 +130,23 @@ def test_each_png_of_simulated_data_draws_its_caption(built, small_case):
         assert rows.size >= 8, f"{spec.name}: no caption drawn"
         top = bare.layout.margin.t if bare.layout.margin.t is not None else 100
         assert rows.max() < top, f"{spec.name}: the images differ below the title band"
+
+
+def test_build_all_hands_its_case_to_the_notebooks(tmp_path, monkeypatch, small_case):
+    """Notebooks 01-05 each simulated and analysed 3 May 2017 again after make figures had;
+    build_all now saves the case it drew, with what it computed, and passes its path."""
+    import analysis.figures as figures
+    from analysis.case import open_case
+
+    seen = {}
+
+    def run(notebooks_dir, reports_dir, *, parameters):
+        seen["case"] = open_case(parameters["case_path"], **small_recipe)
+
+    small_recipe = {"days_before": 3, "freq": "15min",
+                    "regions": small_case.simulation.scenario.regions}  # fmt: skip
+    monkeypatch.setattr(figures, "run_notebooks", run)
+    figures.build_all(tmp_path, png=False, case=small_case, notebooks_dir="notebooks")
+    shared = seen["case"]
+    assert {"windows", "impact", "expected", "_comparisons"} <= set(vars(shared))
+    assert shared.world == small_case.world

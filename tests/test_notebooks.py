@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis.figures import NOTEBOOKS
+from analysis.study import Study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,8 +101,12 @@ def test_notebooks_02_and_03_read_a_file_with_its_format_zone_and_kind(tmp_path)
     tags = [c["metadata"].get("tags", []) for c in notebook["cells"]]
     params = [c for c, t in zip(notebook["cells"], tags, strict=True) if "injected-parameters" in t]
     assert params
-    assert "users_total_for(reports_path, users_total)" in json.dumps(notebook)
     assert "1.2e9" not in "".join(params[0]["source"])
+    printed = "".join("".join(o.get("text", "")) for c in notebook["cells"]
+                      for o in c.get("outputs", []))  # fmt: skip
+    own = Study.from_file(fixture).world
+    assert str(own) in printed  # each country's own users, not scaled to 1.2 billion
+    assert str(Study.from_file(fixture, users_total=1.2e9).world) not in printed
 
 
 @pytest.mark.slow

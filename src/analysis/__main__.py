@@ -473,7 +473,7 @@ def _add_figures(steps: argparse._SubParsersAction) -> None:
         "--notebooks",
         type=Path,
         default=Path("notebooks"),
-        help="folder of the notebooks to execute first (default notebooks)",
+        help="folder of the notebooks, executed on the same case (default notebooks)",
     )
     figures.add_argument(
         "--reports",

@@ -396,6 +396,7 @@ def expected_reports(
     min_days: int = PROFILE_DAYS,
     fallback_window: str | pd.Timedelta = "12h",
     baselines: Mapping[tuple, SeriesBaseline] | None = None,
+    check_input: bool = True,
 ) -> pd.DataFrame:
     """Expected reports per region and bin, with a prediction band.
 
@@ -421,6 +422,11 @@ def expected_reports(
         The series' baselines, fitted once (:func:`series_baselines`) and handed along;
         ``smooth``, ``trim``, ``min_days`` and ``fallback_window`` are then those they
         were fitted with.
+    check_input : bool
+        Validate ``reports`` (:func:`~analysis.validate_reports`). ``False`` skips it, for
+        a frame that has just been validated, as :class:`~analysis.study.Study` hands its
+        own to each step (as scikit-learn's ``check_input``); a frame that is not valid then
+        gives wrong results or obscure errors.
 
     Returns
     -------
@@ -442,7 +448,7 @@ def expected_reports(
         raise ValueError(f"level must be in (0, 1), got {level}")
     if not 0 <= trim < 0.5:
         raise ValueError(f"trim must be in [0, 0.5), got {trim}")
-    reports = validate_reports(reports)
+    reports = validate_reports(reports) if check_input else reports
     bases = fitted_baselines(
         reports, baselines, smooth=smooth, trim=trim, min_days=min_days,
         fallback_window=fallback_window,

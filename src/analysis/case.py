@@ -1,65 +1,77 @@
 """The 3 May 2017 case: the whole data flow on one simulated outage, for figures and notebooks.
 
-:func:`whatsapp_2017_case` walks the line of DESIGN.md once: simulate (with the truth kept),
-expected reports, outage windows, regional impact, worldwide summary, market comparison.
-Everything is simulated: no tracker publishes its raw counts (see the README).
+:func:`whatsapp_2017_case` simulates the outage (the truth kept) and hands the reports to a
+:class:`~analysis.study.Study`, which walks the line of DESIGN.md once, each step when first
+asked: expected reports, outage windows, regional impact, worldwide summary, market
+comparison. :func:`open_case` reads a saved case, so that ``make figures`` and the notebooks
+share the one it made. Everything is simulated: no tracker publishes its raw counts (see the
+README).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from analysis import scenarios
-from analysis.baseline import expected_reports, series_baselines
-from analysis.detect import estimate_outages
-from analysis.impact import WorldImpact, one_per_region, regional_impact, summarize_impact
-from analysis.io import load_countries, load_reports
-from analysis.reliance import MarketComparison, compare_markets
+from analysis.impact import one_per_region
+from analysis.reliance import MarketComparison
 from analysis.schema import LEVEL, hours_minutes
 from analysis.simulate import Scenario, Simulation, simulate
+from analysis.study import Study
 from analysis.users import is_assumed
 
-__all__ = ["CaseStudy", "load_or_simulate", "whatsapp_2017_case"]
+__all__ = ["CaseStudy", "load_or_simulate", "open_case", "whatsapp_2017_case"]
 
 
-@dataclass(frozen=True)
-class CaseStudy:
-    """Every product of the data flow for one simulated outage.
+@dataclass(frozen=True, eq=False)
+class CaseStudy(Study):
+    """A :class:`~analysis.study.Study` of a simulated outage, the simulation kept beside it.
+
+    Every product is computed when first asked and then kept (see
+    :class:`~analysis.study.Study`): ``bases``, ``expected`` (every series),
+    ``windows`` (the ``whatsapp`` series, ``WLD`` pooled row included), ``impact`` (users
+    scaled to 1.2 billion), ``world``, ``one`` and :meth:`compare`.
 
     Attributes
     ----------
     simulation : Simulation
         Reports (``whatsapp`` problem reports and ``telegram`` sign-ups) and the truth.
-    expected : DataFrame
-        :func:`~analysis.expected_reports` of every series.
-    windows : DataFrame
-        :func:`~analysis.estimate_outages` of the ``whatsapp`` series (``WLD`` pooled row
-        included).
-    impact : DataFrame
-        :func:`~analysis.regional_impact`, users scaled to 1.2 billion.
-    world : WorldImpact
     comparison : MarketComparison
         Developing vs developed on the reliance index.
     naive : MarketComparison
         The same on the naive excess per million users.
     by_ratio : MarketComparison
         The same on the excess ratio, which needs no user counts.
-    countries : DataFrame
-        The country table.
     """
 
-    simulation: Simulation
-    expected: pd.DataFrame
-    windows: pd.DataFrame
-    impact: pd.DataFrame
-    world: WorldImpact
-    comparison: MarketComparison
-    naive: MarketComparison
-    by_ratio: MarketComparison
-    countries: pd.DataFrame
+    simulation: Simulation = field(kw_only=True)
+
+    @property
+    def comparison(self) -> MarketComparison:
+        return self.compare("reliance_index")
+
+    @property
+    def naive(self) -> MarketComparison:
+        return self.compare("excess_per_million_users")
+
+    @property
+    def by_ratio(self) -> MarketComparison:
+        return self.compare("excess_ratio")
+
+    @property
+    def truth(self) -> pd.DataFrame:
+        """The simulation's true windows (see :class:`~analysis.simulate.Simulation`)."""
+        return self.simulation.truth
+
+    def recipe(self) -> str:
+        """How the case was made, in words (see :func:`open_case`)."""
+        sim = self.simulation
+        return _recipe(sim.scenario, sim.seed, self.level, self.min_regions)
 
     def claims(self) -> pd.DataFrame:
         """The story's claims against the estimates, one row each: ``claim``, ``estimate``,
@@ -159,13 +171,15 @@ def whatsapp_2017_case(
     days_before: int = 7,
     freq: str = "1min",
     regions: tuple[str, ...] | None = None,
+    level: float = LEVEL,
+    min_regions: int = 2,
 ) -> CaseStudy:
-    """Simulate 3 May 2017 and run every step on it.
+    """Simulate 3 May 2017, ready to run every step on it (each computed when first asked).
 
     Parameters
     ----------
     seed : int
-        Seed of the simulation (and of the comparison's resampling).
+        Seed of the simulation (and of the comparisons' resampling).
     days_before : int
         Days of history before 3 May (baseline).
     freq : str
@@ -173,6 +187,10 @@ def whatsapp_2017_case(
     regions : tuple of str, optional
         ISO-3 codes (default: every country of the table, with users scaled to WhatsApp's
         1.2 billion of May 2017; a subset keeps its table-derived users).
+    level : float
+        Level of every interval.
+    min_regions : int
+        Regions an outage must be seen in (see :func:`~analysis.estimate_outages`).
 
     Examples
     --------
@@ -183,43 +201,66 @@ def whatsapp_2017_case(
     """
     scenario = scenarios.whatsapp_2017(days_before=days_before, freq=freq, regions=regions)
     sim = simulate(scenario, seed)
-    bases = series_baselines(sim.reports)  # fitted once, handed to each step
-    main = sim.reports[sim.reports["service"] == scenario.service]
-    windows = estimate_outages(main, baselines=bases)
-    impact = regional_impact(sim.reports, windows, users_total=scenario.users_total,
-                             baselines=bases)  # fmt: skip
-    one = one_per_region(impact)
-    countries = load_countries()
-    return CaseStudy(
-        simulation=sim,
-        expected=expected_reports(sim.reports, baselines=bases),
-        windows=windows,
-        impact=impact,
-        world=summarize_impact(impact, windows),
-        comparison=compare_markets(one, countries, seed=seed),
-        naive=compare_markets(one, countries, metric="excess_per_million_users", seed=seed),
-        by_ratio=compare_markets(one, countries, metric="excess_ratio", seed=seed),
-        countries=countries,
-    )
+    return CaseStudy(sim.reports, level=level, source=f"simulation ({scenario.name})",
+                     caption=simulation_caption(scenario, seed), min_regions=min_regions,
+                     service=scenario.service, rival="telegram",
+                     users_total=scenario.users_total, seed=seed, simulation=sim)  # fmt: skip
 
 
-#: WhatsApp's monthly users in May 2017, which the simulated case is scaled to.
-WHATSAPP_USERS_2017 = 1.2e9
+def open_case(
+    case_path: str | os.PathLike[str] | None = None,
+    seed: int = 7,
+    *,
+    days_before: int = 7,
+    freq: str = "1min",
+    regions: Sequence[str] | None = None,
+    level: float = LEVEL,
+    min_regions: int = 2,
+) -> CaseStudy:
+    """The case saved at ``case_path`` (:meth:`~analysis.study.Study.save`, as
+    ``make figures`` does for its notebooks), or a new one (:func:`whatsapp_2017_case`).
 
+    Parameters
+    ----------
+    case_path : path-like, optional
+        A saved case; ``None`` makes a new one.
+    seed, days_before, freq, regions, level, min_regions
+        The case asked for (see :func:`whatsapp_2017_case`). A saved case must be that
+        one, so that its results are those a new one would give.
 
-def users_total_for(reports_path: str | None, users_total: float | None = None) -> float | None:
-    """The worldwide users to scale a notebook's countries to: ``users_total`` if given;
-    else WhatsApp's 1.2 billion for the simulated 3 May 2017, and ``None`` (each country's
-    own estimate from the table) for a user's file, whose service and date may be any.
+    Raises
+    ------
+    ValueError
+        If the saved case was made otherwise, naming both recipes.
 
     Examples
     --------
-    >>> users_total_for(None), users_total_for("my_file.csv"), users_total_for("f.csv", 5e8)
-    (1200000000.0, None, 500000000.0)
+    >>> import tempfile
+    >>> small = {"days_before": 3, "freq": "1h", "regions": ("BRA", "DEU", "IND")}
+    >>> path = whatsapp_2017_case(**small).save(tempfile.mkdtemp() + "/case.pkl")
+    >>> open_case(path, **small).simulation.seed
+    7
     """
-    if users_total is not None:
-        return users_total
-    return WHATSAPP_USERS_2017 if reports_path is None else None
+    regions = None if regions is None else tuple(regions)
+    if case_path is None:
+        return whatsapp_2017_case(seed, days_before=days_before, freq=freq, regions=regions,
+                                  level=level, min_regions=min_regions)  # fmt: skip
+    scenario = scenarios.whatsapp_2017(days_before=days_before, freq=freq, regions=regions)
+    case = CaseStudy.load(case_path)
+    held = (case.simulation.scenario, case.simulation.seed, case.level, case.min_regions)
+    if held != (scenario, seed, level, min_regions):
+        raise ValueError(f"{case_path} holds the case {case.recipe()}, not the one asked for "
+                         f"({_recipe(scenario, seed, level, min_regions)}); pass no case "
+                         "path to make that one")  # fmt: skip
+    return case
+
+
+def _recipe(scenario: Scenario, seed: int, level: float, min_regions: int) -> str:
+    """A case's making in words: scenario, seed, period, bins, regions, level."""
+    shown = "every country" if scenario.regions is None else ", ".join(scenario.regions)
+    return (f"{scenario.name} seed {seed}, {scenario.start:%Y-%m-%d} to "
+            f"{scenario.end:%Y-%m-%d}, bins of {scenario.freq}, {shown}, level {level:g}, "
+            f"min_regions {min_regions}")  # fmt: skip
 
 
 def simulation_caption(scenario: Scenario, seed: int, *, set_by_reliance: bool = False) -> str:
@@ -255,45 +296,71 @@ def data_caption(reports_path: str | None, *, seed: int = 7, set_by_reliance: bo
 
 
 def load_or_simulate(
-    reports_path: str | None = None,
+    reports_path: str | os.PathLike[str] | None = None,
     *,
+    case_path: str | os.PathLike[str] | None = None,
     format: str = "auto",
     tz: str | None = None,
     kind: str | None = None,
+    service: str | None = None,
+    rival: str | None = "telegram",
+    users_total: float | None = None,
     seed: int = 7,
     days_before: int = 7,
-    freq: str = "5min",
-    regions: tuple[str, ...] | list[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The reports a notebook analyses: the user's file, or the simulated 3 May 2017.
+    freq: str = "1min",
+    regions: Sequence[str] | None = None,
+    level: float = LEVEL,
+    min_regions: int = 2,
+) -> Study:
+    """The study a notebook shows: of the user's file, or of the simulated 3 May 2017.
 
     Parameters
     ----------
-    reports_path : str, optional
+    reports_path : path-like, optional
         A report file in any format :func:`~analysis.load_reports` reads; ``None``
-        simulates.
+        simulates (:func:`open_case`).
+    case_path : path-like, optional
+        A saved case to share instead of simulating again (``make figures`` passes the
+        one it made); it must be the case that ``seed`` ... ``min_regions`` ask for.
     format, tz, kind
         How to read the file (see :func:`~analysis.load_reports`: its format, the zone of
         naive times, what its series measure).
-    seed, days_before, freq, regions
-        The simulation's settings (see :func:`whatsapp_2017_case`).
+    service, rival, users_total
+        The file's service, its rival and the users to scale to (see
+        :class:`~analysis.study.Study`); the simulated case's are ``whatsapp``,
+        ``telegram`` and its scenario's (1.2 billion for every country).
+    seed, days_before, freq, regions, level, min_regions
+        The simulation's settings and the study's level and ``min_regions`` (see
+        :func:`whatsapp_2017_case`); for a file, the level, ``min_regions`` and the seed
+        of the comparisons.
 
     Returns
     -------
-    (DataFrame, DataFrame or None)
-        The report frame (all its services) and the simulation's truth (``None`` for a
-        file: real data come without one).
+    Study
+        A :class:`CaseStudy` when simulated; its ``truth`` is ``None`` for a file (real
+        data come without one).
+
+    Raises
+    ------
+    ValueError
+        If ``service``, ``rival`` or ``users_total`` differ from the simulated case's.
 
     Examples
     --------
-    >>> reports, truth = load_or_simulate(days_before=3, freq="1h", regions=["BRA"])
-    >>> sorted(reports["service"].unique()), len(truth)
+    >>> study = load_or_simulate(days_before=3, freq="1h", regions=["BRA"])
+    >>> sorted(study.reports["service"].unique()), len(study.truth)
     (['telegram', 'whatsapp'], 1)
     """
     if reports_path is not None:
-        return load_reports(reports_path, format, tz=tz, kind=kind), None
-    scenario = scenarios.whatsapp_2017(
-        days_before=days_before, freq=freq, regions=None if regions is None else tuple(regions)
-    )
-    sim = simulate(scenario, seed)
-    return sim.reports, sim.truth
+        return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level,
+                               min_regions=min_regions, service=service, rival=rival,
+                               users_total=users_total, seed=seed)  # fmt: skip
+    case = open_case(case_path, seed, days_before=days_before, freq=freq, regions=regions,
+                     level=level, min_regions=min_regions)  # fmt: skip
+    asked = {"service": service, "rival": rival, "users_total": users_total}
+    differ = [f"{k}={v!r}" for k, v in asked.items() if v is not None and v != getattr(case, k)]
+    if differ:
+        raise ValueError(f"the simulated 3 May 2017 measures whatsapp with telegram as rival "
+                         f"and its own users; {', '.join(differ)} apply to a file "
+                         "(reports_path)")  # fmt: skip
+    return case

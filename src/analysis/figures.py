@@ -14,6 +14,7 @@ import contextlib
 import html
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from plotly.offline import get_plotlyjs
 from tqdm import tqdm
 
 from analysis import plots
-from analysis.case import CaseStudy, simulation_caption, whatsapp_2017_case
+from analysis.case import CaseStudy, open_case, simulation_caption
 from analysis.io import load_events
 
 __all__ = ["NOTEBOOKS", "FigureSpec", "assets_dir", "build_all", "figure_specs", "label",
@@ -307,7 +308,8 @@ def build_all(
     reports_dir: str | os.PathLike[str] = "reports",
     parameters: dict | None = None,
 ) -> list[Path]:
-    """Build every figure of the project into ``out_dir``.
+    """Build every figure of the project into ``out_dir``, and execute the notebooks on the
+    same case: it is computed once, saved, and handed to them (``case_path``).
 
     Parameters
     ----------
@@ -316,10 +318,12 @@ def build_all(
     png : bool
         Also write static PNGs (needs Chromium).
     case : CaseStudy, optional
-        The analysed outage the figures show (default: :func:`whatsapp_2017_case` with its
-        defaults: every country, 1-minute bins, 7 days of history, seed 7).
+        The analysed outage the figures show (default: :func:`~analysis.case.open_case`
+        of the ``parameters``, by default every country, 1-minute bins, 7 days of history,
+        seed 7). The notebooks are given it, so it must be the case their parameters ask
+        for.
     notebooks_dir : path-like, optional
-        Execute the notebooks found there into ``reports_dir`` first (:func:`run_notebooks`);
+        Execute the notebooks found there into ``reports_dir`` (:func:`run_notebooks`);
         ``None`` skips them.
     reports_dir : path-like
         Where the executed notebooks go.
@@ -334,23 +338,20 @@ def build_all(
     Examples
     --------
     >>> import tempfile
-    >>> small = whatsapp_2017_case(days_before=3, freq="15min",
-    ...                            regions=("BRA", "IND", "NGA", "DEU", "USA", "FRA"))
+    >>> small = open_case(days_before=3, freq="15min",
+    ...                   regions=("BRA", "IND", "NGA", "DEU", "USA", "FRA"))
     >>> paths = build_all(tempfile.mkdtemp(), png=False, case=small, notebooks_dir=None)
     >>> sorted(p.name for p in paths)[:4]
     ['events_timeline.html', 'impact_dots.html', 'impact_map.html', 'index.html']
     """
     out = Path(out_dir)
     specs = figure_specs()
-    written: dict[Path, None] = {}
-    if notebooks_dir is not None:
-        run_notebooks(notebooks_dir, reports_dir, parameters=parameters)
-        written.update(dict.fromkeys(Path(reports_dir) / f"{n}.ipynb" for n in NOTEBOOKS))
     bar = tqdm(total=len(specs) + 1, desc="figures", unit="step")
     if case is None:
-        bar.set_postfix_str("analysing the simulated 3 May 2017")
-        case = whatsapp_2017_case()
+        bar.set_postfix_str("simulating 3 May 2017")
+        case = open_case(None, **_recipe(parameters or {}))
     bar.update()
+    written: dict[Path, None] = {}
     for spec in specs:
         bar.set_postfix_str(spec.name)
         fig = label(spec.build(case), spec.caption(case))
@@ -359,5 +360,18 @@ def build_all(
     bar.close()
     index = out / "index.html"
     index.write_text(_index(specs, png), encoding="utf-8")
+    if notebooks_dir is not None:
+        with tempfile.TemporaryDirectory() as shared:
+            path = str(case.save(Path(shared) / "case.pkl"))
+            run_notebooks(notebooks_dir, reports_dir,
+                          parameters={**(parameters or {}), "case_path": path})  # fmt: skip
+        notebooks = dict.fromkeys(Path(reports_dir) / f"{n}.ipynb" for n in NOTEBOOKS)
+        written = {**notebooks, **written}
     written[index] = None
     return list(written)
+
+
+def _recipe(parameters: dict) -> dict:
+    """The notebooks' parameters that make the case (see :func:`~analysis.case.open_case`)."""
+    names = ("seed", "days_before", "freq", "regions", "level", "min_regions")
+    return {k: v for k, v in parameters.items() if k in names}

@@ -1,15 +1,18 @@
 """One report frame analysed along the data flow, each product computed once.
 
-:class:`Study` holds a report frame (a user's file, any signal kind) and computes, when first
-asked and then kept: the baselines, the expected signal, the outage windows and the regional
-impact. The baselines are fitted once and handed to each later step (``baselines=``), so
-no step fits them again. :meth:`Study.notes` says in words what was found and what is
-weak or left out, for a notebook or a report: the weak baselines, the figures a signal kind
-cannot give.
+:class:`Study` holds a report frame (a user's file, any signal kind, or a simulation) and
+computes, when first asked and then kept: the baselines, the expected signal, the outage
+windows, the regional impact, the worldwide summary and the comparison of markets. The
+baselines are fitted once and handed to each later step (``baselines=``), so no step fits
+them again, and the country table is read once. :meth:`Study.notes` says in words what was
+found and what is weak or left out, for a notebook or a report: the weak baselines, the
+figures a signal kind cannot give. A study can be saved (:meth:`Study.save`) and read back
+(:meth:`Study.load`) with what it has computed, so that several notebooks share one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,8 +28,17 @@ from analysis.baseline import (
     weak_baseline_note,
 )
 from analysis.detect import estimate_outages
-from analysis.impact import IMPACT_COLUMNS, OMITTED, regional_impact
-from analysis.io import load_reports
+from analysis.impact import (
+    IMPACT_COLUMNS,
+    OMITTED,
+    WorldImpact,
+    one_per_region,
+    regional_impact,
+    service_reports,
+    summarize_impact,
+)
+from analysis.io import load_countries, load_reports
+from analysis.reliance import MarketComparison, compare_markets
 from analysis.schema import LEVEL, hours_minutes, series_kinds, validate_reports, width_text
 
 __all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ranges_text"]
@@ -44,18 +56,27 @@ class Study:
     Parameters
     ----------
     reports : DataFrame
-        A report frame (validated here), any signal kind.
+        A report frame (validated here), any signal kind, with all its services.
     level : float
         Level of every interval.
     source : str
         Where the reports came from (a file name), for the notes.
     caption : str
         What the study's figures say under their title, inside the image: '' for the
-        user's data; for an example file, that its data are simulated
+        user's data; for an example file or a simulation, that its data are simulated
         (:func:`open_study`).
     min_regions : int
         Regions an outage must be seen in where there are 3 series or more (see
         :func:`~analysis.estimate_outages`; 1 keeps a rise in one region alone).
+    service, rival : str, optional
+        The service whose outages are estimated (default: the frame's only one, or the one
+        that is not ``rival``) and the rival whose sign-ups are measured, if present (see
+        :func:`~analysis.impact.resolve_services`).
+    users_total : float, optional
+        Worldwide users to scale the countries' users to (see
+        :func:`~analysis.regional_impact`); ``None`` keeps each country's own.
+    seed : int
+        Seed of the market comparisons' resampling.
 
     Examples
     --------
@@ -73,6 +94,10 @@ class Study:
     source: str = "<DataFrame>"
     caption: str = ""
     min_regions: int = 2
+    service: str | None = None
+    rival: str | None = "telegram"
+    users_total: float | None = None
+    seed: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reports", validate_reports(self.reports))
@@ -85,31 +110,49 @@ class Study:
         format: str = "auto",
         tz: str | None = None,
         kind: str | None = None,
-        level: float = LEVEL,
-        min_regions: int = 2,
         caption: str = "",
+        **options: object,
     ) -> Study:
         """A study of the file at ``path`` (read by :func:`~analysis.load_reports` with its
-        ``format``, the zone ``tz`` of naive times, and the signal ``kind``)."""
+        ``format``, the zone ``tz`` of naive times, and the signal ``kind``); ``options``
+        are the study's (``level``, ``min_regions``, ``service``, ...)."""
         reports = load_reports(path, format, tz=tz, kind=kind)
-        return cls(reports, level=level, min_regions=min_regions, source=Path(path).name,
-                   caption=caption)  # fmt: skip
+        return cls(reports, source=Path(path).name, caption=caption, **options)  # type: ignore[arg-type]
 
     @cached_property
     def bases(self) -> dict[tuple, SeriesBaseline]:
         """The baseline of each series (:func:`~analysis.baseline.series_baselines`)."""
         return series_baselines(self.reports)
 
+    @property
+    def truth(self) -> pd.DataFrame | None:
+        """The true windows where the data were simulated; ``None`` for real data."""
+        return None
+
+    @cached_property
+    def countries(self) -> pd.DataFrame:
+        """The country table (:func:`~analysis.load_countries`), read once."""
+        return load_countries()
+
     @cached_property
     def expected(self) -> pd.DataFrame:
-        """:func:`~analysis.expected_reports` at the study's level."""
-        return expected_reports(self.reports, level=self.level, baselines=self.bases)
+        """:func:`~analysis.expected_reports` of every series at the study's level."""
+        return expected_reports(self.reports, level=self.level, baselines=self.bases,
+                                check_input=False)  # fmt: skip
+
+    @cached_property
+    def measured(self) -> pd.DataFrame:
+        """The series of the service whose outages are estimated
+        (:func:`~analysis.impact.service_reports`)."""
+        main = service_reports(self.reports, self.service, self.rival)[0]
+        return main.reset_index(drop=True)  # as validated: sorted, indexed from 0
 
     @cached_property
     def windows(self) -> pd.DataFrame:
-        """:func:`~analysis.estimate_outages` at the study's level and ``min_regions``."""
-        return estimate_outages(self.reports, level=self.level, min_regions=self.min_regions,
-                                baselines=self.bases)  # fmt: skip
+        """:func:`~analysis.estimate_outages` of :attr:`measured` at the study's level and
+        ``min_regions``."""
+        return estimate_outages(self.measured, level=self.level, min_regions=self.min_regions,
+                                baselines=self.bases, check_input=False)  # fmt: skip
 
     @cached_property
     def impact(self) -> pd.DataFrame:
@@ -118,8 +161,60 @@ class Study:
         if regional.empty:
             empty = pd.DataFrame(columns=IMPACT_COLUMNS)
             return empty.astype({"region": "str", "start": self.windows["start"].dtype})
-        return regional_impact(self.reports, self.windows, level=self.level,
-                               baselines=self.bases)  # fmt: skip
+        named = service_reports(self.reports, self.service, self.rival)[1]
+        return regional_impact(self.reports, self.windows, self.countries, service=named,
+                               rival=self.rival, users_total=self.users_total,
+                               level=self.level, baselines=self.bases,
+                               check_input=False)  # fmt: skip
+
+    @cached_property
+    def world(self) -> WorldImpact:
+        """:func:`~analysis.summarize_impact`: the worldwide window and totals."""
+        return summarize_impact(self.impact, self.windows)
+
+    @cached_property
+    def one(self) -> pd.DataFrame:
+        """:func:`~analysis.impact.one_per_region` of the impact: the largest window of
+        each region, as the market comparisons take them."""
+        return one_per_region(self.impact)
+
+    def compare(self, metric: str = "reliance_index") -> MarketComparison:
+        """:func:`~analysis.compare_markets` of :attr:`one` on ``metric`` at the study's
+        level and seed, computed once per metric."""
+        done = self.__dict__.setdefault("_comparisons", {})
+        if metric not in done:
+            done[metric] = compare_markets(self.one, self.countries, metric=metric,
+                                           level=self.level, seed=self.seed)  # fmt: skip
+        return done[metric]
+
+    def compare_metrics(self, metrics: Sequence[str]) -> pd.DataFrame:
+        """:meth:`compare` of each metric side by side, one row each (as
+        :func:`~analysis.compare_metrics` gives them)."""
+        return pd.DataFrame([self.compare(m).markets.iloc[0].rename(m) for m in metrics])
+
+    def save(self, path: str | Path) -> Path:
+        """Write the study with every product computed so far (a pickle, to be read back
+        by :meth:`load` with the same version of the package); return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.to_pickle({"version": _version(), "study": self}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Study:
+        """A study that :meth:`save` wrote (only open files that this package wrote: a
+        pickle runs code as it is read).
+
+        Raises
+        ------
+        ValueError
+            If the file holds no study of this class, or was written by another version.
+        """
+        saved = pd.read_pickle(path)
+        study = saved.get("study") if isinstance(saved, dict) else None
+        if not isinstance(study, cls) or saved.get("version") != _version():
+            raise ValueError(f"{path}: not a {cls.__name__} saved by analysis {_version()}")
+        return study
 
     def to_frame(self) -> pd.DataFrame:
         """The windows found, one row per region and window, with their impact's key
@@ -180,6 +275,12 @@ class Study:
                 for key, b in self.bases.items() if b.weak]  # fmt: skip
 
 
+def _version() -> str:
+    from analysis import __version__
+
+    return __version__
+
+
 def open_study(
     reports_path: str | Path | None = None,
     *,
@@ -190,6 +291,7 @@ def open_study(
     kind: str | None = None,
     level: float = LEVEL,
     min_regions: int = 2,
+    service: str | None = None,
 ) -> Study:
     """A study of the user's file, or of one of the example files (written first).
 
@@ -210,6 +312,8 @@ def open_study(
     min_regions : int
         Regions an outage must be seen in where there are 3 series or more (1 keeps a rise
         in one region alone).
+    service : str, optional
+        The service whose outages are estimated, where the file holds several.
 
     Examples
     --------
@@ -224,7 +328,7 @@ def open_study(
     """
     if reports_path is not None:
         return Study.from_file(reports_path, format=format, tz=tz, kind=kind, level=level,
-                               min_regions=min_regions)  # fmt: skip
+                               min_regions=min_regions, service=service)  # fmt: skip
     from analysis.examples import EXAMPLES, SEED, write_examples
 
     if example not in EXAMPLES:

@@ -63,6 +63,7 @@ def estimate_outages(
     after: str | pd.Timedelta = "4h",
     progress: bool = False,
     baselines: Mapping[tuple, SeriesBaseline] | None = None,
+    check_input: bool = True,
 ) -> pd.DataFrame:
     """Estimate each outage's start, end and duration per region, with intervals.
 
@@ -111,6 +112,11 @@ def estimate_outages(
     baselines : mapping, optional
         The series' baselines, fitted once (:func:`~analysis.baseline.series_baselines`)
         and handed along (default: fitted here).
+    check_input : bool
+        Validate ``reports`` (:func:`~analysis.validate_reports`). ``False`` skips it, for
+        a frame that has just been validated, as :class:`~analysis.study.Study` hands its
+        own to each step (as scikit-learn's ``check_input``); a frame that is not valid then
+        gives wrong results or obscure errors.
 
     Returns
     -------
@@ -142,7 +148,7 @@ def estimate_outages(
         raise ValueError(f"level must be in (0, 1), got {level}")
     if min_regions < 1:
         raise ValueError(f"min_regions must be at least 1, got {min_regions}")
-    reports = validate_reports(reports)
+    reports = validate_reports(reports) if check_input else reports
     key_names = group_keys(reports)
     bases = fitted_baselines(reports, baselines)
     kinds = series_kinds(reports)

@@ -171,6 +171,7 @@ def regional_impact(
     rival_tail: str | pd.Timedelta = "6h",
     cost: CostModel | None = None,
     baselines: Mapping[tuple, SeriesBaseline] | None = None,
+    check_input: bool = True,
 ) -> pd.DataFrame:
     """Impact of an outage per region: excess reports, per-user figures, users, cost.
 
@@ -216,6 +217,11 @@ def regional_impact(
         The series' baselines (of the service and the rival), fitted once
         (:func:`~analysis.baseline.series_baselines`) and handed along (default: fitted
         here).
+    check_input : bool
+        Validate ``reports`` (:func:`~analysis.validate_reports`). ``False`` skips it, for
+        a frame that has just been validated, as :class:`~analysis.study.Study` hands its
+        own to each step (as scikit-learn's ``check_input``); a frame that is not valid then
+        gives wrong results or obscure errors.
 
     Returns
     -------
@@ -254,7 +260,7 @@ def regional_impact(
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    reports = validate_reports(reports)
+    reports = validate_reports(reports) if check_input else reports
     service, rival = resolve_services(reports, service, rival, outages)
     outages = _checked_outages(outages, service)
     main = reports if service is None else reports[reports["service"] == service]
