@@ -42,3 +42,17 @@ def test_every_interval_level_defaults_to_the_one_package_level():
     keyword = inspect.Parameter.KEYWORD_ONLY
     assert {name for name, (_, kind) in levels.items() if kind != keyword} == set()
     assert analysis.LEVEL == 0.9
+
+
+def test_the_detectors_share_their_options_names_and_defaults():
+    """The detection window and merge gap were fixed inside estimate_outages but options of
+    threshold_outages; every option the two share now has one name and one default."""
+    from analysis import estimate_outages, threshold_outages
+
+    ours = inspect.signature(estimate_outages).parameters
+    theirs = inspect.signature(threshold_outages).parameters
+    shared = [name for name in theirs if name != "reports"]
+    assert shared == ["window", "min_ratio", "min_excess", "z", "merge_gap"]
+    for name in shared:
+        assert ours[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert ours[name].default == theirs[name].default, name

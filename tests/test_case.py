@@ -62,10 +62,13 @@ def test_a_saved_case_keeps_what_it_computed_and_must_be_the_one_asked_for(tmp_p
     small = {"days_before": 2, "freq": "1h", "regions": ("BRA", "IND", "DEU", "USA")}
     case = whatsapp_2017_case(**small)
     path = case.save(tmp_path / "case.pkl")  # nothing computed yet
-    case.impact, case.comparison  # noqa: B018 (computed after the first save)
+    assert case.compute() is case  # every product, computed after the first save
     case.save(path)
     loaded = open_case(path, **small)
-    assert {"bases", "windows", "impact", "one", "_comparisons"} <= set(vars(loaded))
+    assert {"bases", "expected", "windows", "impact", "world", "one"} <= set(vars(loaded))
+    assert sorted(vars(loaded)["_comparisons"]) == sorted(
+        ["reliance_index", "excess_per_million_users", "excess_ratio"]
+    )
     pd.testing.assert_frame_equal(loaded.impact, case.impact)
     assert loaded.comparison.ratio == case.comparison.ratio
     assert loaded.compare("excess_ratio") is loaded.compare("excess_ratio")

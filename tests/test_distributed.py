@@ -53,9 +53,26 @@ def test_a_cluster_reached_by_its_address_matches_pandas(reports, expected):
 
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                     dashboard_address=None) as cluster,
+                     dashboard_address=":0") as cluster,
         distributed.connect(cluster.scheduler_address) as client,
     ):  # fmt: skip
         assert len(client.scheduler_info()["workers"]) == 2
         got = _run_all(reports, expected["windows"])
     _assert_same(got, expected)
+
+
+@pytest.mark.slow
+def test_a_local_cluster_starts_while_the_dashboard_port_is_taken():
+    """With another Dask dashboard on port 8787 (a second test run, a notebook's cluster),
+    connect() failed: "Port 8787 is already in use" (an error under this suite's warnings
+    filter). The local cluster's dashboard now takes a free port."""
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("", 8787))
+            taken.listen()
+        except OSError:  # already taken by something else: the case under test
+            pass
+        with distributed.connect(workers=1) as client:
+            assert client.submit(sum, [1, 2]).result() == 3

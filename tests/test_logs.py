@@ -58,7 +58,7 @@ def test_a_real_scheduler_gives_the_same_frame(log_dir):
     expected = aggregate_reports(read_log(log_dir).compute(), "5min", per_user="1h")
     with (
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                     dashboard_address=None) as cluster,
+                     dashboard_address=":0") as cluster,
         Client(cluster.scheduler_address) as client,
     ):  # fmt: skip
         assert len(client.scheduler_info()["workers"]) == 2

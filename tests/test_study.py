@@ -126,3 +126,13 @@ def test_a_study_keeps_one_region_alone_when_asked(one_region_hit):
     assert set(alone["region"]) - {"WLD"} == {"IND"}
     row = alone[alone["region"] == "IND"].iloc[0]
     assert abs(row["start"] - truth["start"]) < pd.Timedelta("10min")
+
+
+def test_a_studys_repr_names_what_it_computed_not_its_frames():
+    """A study's repr was the dataclass's, the whole report frame printed inside it; it now
+    gives the source, the rows and the products computed so far."""
+    study = Study.from_file(FIXTURES / "counts_90s.csv")
+    rows = len(study.reports)
+    assert repr(study) == f"Study(counts_90s.csv: {rows:,} rows, level 0.9; computed: nothing yet)"
+    study.windows  # noqa: B018
+    assert repr(study).endswith("computed: bases, measured, windows)")

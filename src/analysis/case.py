@@ -68,6 +68,12 @@ class CaseStudy(Study):
         """The simulation's true windows (see :class:`~analysis.simulate.Simulation`)."""
         return self.simulation.truth
 
+    def compute(self) -> CaseStudy:
+        """:meth:`~analysis.study.Study.compute`, and the three comparisons."""
+        super().compute()
+        self.comparison, self.naive, self.by_ratio  # noqa: B018 (each computed once)
+        return self
+
     def recipe(self) -> str:
         """How the case was made, in words (see :func:`open_case`)."""
         sim = self.simulation

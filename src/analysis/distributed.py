@@ -55,7 +55,7 @@ def connect(scheduler: str | None = None, *, workers: int = 2, threads: int = 1)
         return
     with (
         LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                     dashboard_address=None, silence_logs=logging.ERROR) as cluster,
+                     dashboard_address=":0", silence_logs=logging.ERROR) as cluster,
         Client(cluster) as client,
     ):  # fmt: skip
         yield client

@@ -347,9 +347,8 @@ def build_all(
     out = Path(out_dir)
     specs = figure_specs()
     bar = tqdm(total=len(specs) + 1, desc="figures", unit="step")
-    if case is None:
-        bar.set_postfix_str("simulating 3 May 2017")
-        case = open_case(None, **_recipe(parameters or {}))
+    bar.set_postfix_str("analysing 3 May 2017")
+    case = (case or open_case(None, **_recipe(parameters or {}))).compute()
     bar.update()
     written: dict[Path, None] = {}
     for spec in specs:

@@ -46,6 +46,8 @@ __all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ran
 #: What each signal kind measures, for titles and axes.
 SIGNALS = {"reports": "Problem reports", "level": "Signal level", "index": "Index"}
 _MINUTE = pd.Timedelta("1min")
+#: A study's products, in the order of the data flow (for its repr).
+_PRODUCTS = ("bases", "expected", "measured", "windows", "impact", "world", "one", "_comparisons")
 _ARTICLE = {"level": "a", "index": "an"}
 
 
@@ -192,6 +194,13 @@ class Study:
         :func:`~analysis.compare_metrics` gives them)."""
         return pd.DataFrame([self.compare(m).markets.iloc[0].rename(m) for m in metrics])
 
+    def compute(self) -> Study:
+        """Compute every product now (expected, windows, impact, world, one window per
+        region) rather than when first asked, and return the study: before saving it for
+        others to share, or to time the analysis apart from what draws it."""
+        self.expected, self.world, self.one  # noqa: B018 (each computed once, then kept)
+        return self
+
     def save(self, path: str | Path) -> Path:
         """Write the study with every product computed so far (a pickle, to be read back
         by :meth:`load` with the same version of the package); return the path."""
@@ -215,6 +224,19 @@ class Study:
         if not isinstance(study, cls) or saved.get("version") != _version():
             raise ValueError(f"{path}: not a {cls.__name__} saved by analysis {_version()}")
         return study
+
+    def __repr__(self) -> str:
+        """The source, its size and the products computed so far (not the frames).
+
+        Examples
+        --------
+        >>> t = pd.date_range("2017-05-03", periods=3, freq="h", tz="UTC")
+        >>> Study(pd.DataFrame({"time": t, "region": "BRA", "reports": 1}))
+        Study(<DataFrame>: 3 rows, level 0.9; computed: nothing yet)
+        """
+        done = ", ".join(name.lstrip("_") for name in _PRODUCTS if name in vars(self))
+        return (f"{type(self).__name__}({self.source}: {len(self.reports):,} rows, level "
+                f"{self.level:g}; computed: {done or 'nothing yet'})")  # fmt: skip
 
     def to_frame(self) -> pd.DataFrame:
         """The windows found, one row per region and window, with their impact's key

@@ -54,6 +54,8 @@ def estimate_outages(
     min_ratio: float = 3.0,
     min_excess: float = 20,
     z: float = 5.0,
+    window: str | pd.Timedelta = "15min",
+    merge_gap: str | pd.Timedelta = "30min",
     min_lr: float = 30.0,
     own_fit_excess: float = 300,
     pooled: bool = True,
@@ -85,6 +87,9 @@ def estimate_outages(
         ``end_low``..``end_high``).
     min_ratio, min_excess, z : float
         Candidate thresholds (see :func:`threshold_outages`).
+    window, merge_gap : str or Timedelta
+        The trailing window over which candidates are flagged, and the gap below which
+        flagged stretches are joined (as in :func:`threshold_outages`).
     min_lr : float
         Likelihood-ratio statistic a window needs to be kept.
     own_fit_excess : float
@@ -166,7 +171,8 @@ def estimate_outages(
     for (service, kind), keys in groups.items():
         candidates = _candidates(
             {key: bases[key] for key in keys}, screen=pooled,
-            rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z},
+            rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z,
+                   "window": pd.Timedelta(window), "merge_gap": pd.Timedelta(merge_gap)},
         )  # fmt: skip
         required = min_regions if len(keys) >= ISOLATION_SERIES else 1
         for event in group_events(candidates, before):
@@ -193,30 +199,29 @@ def _regions_seen(rows: list[dict]) -> int:
 
 
 def _candidates(
-    bases: dict[tuple, SeriesBaseline], *, screen: bool, rules: dict[str, float]
+    bases: dict[tuple, SeriesBaseline], *, screen: bool, rules: dict[str, object]
 ) -> list[Candidate]:
     """Candidates of one service's series (see :mod:`analysis.detect.screen`).
 
-    The fixed ``rules`` of :func:`~analysis.detect.candidates.flag_candidates` flag stretches
+    The ``rules`` of :func:`~analysis.detect.candidates.flag_candidates` flag stretches
     of each series; where the history allows a calibration, those usual for the series are
     dropped, and stretches found by pooling the regions (``screen``) are added where the
     fixed rules found nothing.
     """
-    merge_gap = pd.Timedelta("30min")
     scores = {key: calibrated_scores(base) for key, base in bases.items()}
     calibrated = {key: s for key, s in scores.items() if s is not None}
     pooled = pooled_scores(calibrated, bases) if screen else {}
     out = []
     for key, base in bases.items():
         own, pool = scores[key], pooled.get(key)
-        fixed = flag_candidates(base, window=pd.Timedelta("15min"), merge_gap=merge_gap,
-                                **rules)  # fmt: skip
+        fixed = flag_candidates(base, **rules)  # type: ignore[arg-type]
         if own is not None:
             fixed = [(a, b) for a, b in fixed if is_unusual(own, pool, a, b)]
         taken = np.zeros(len(base.times), dtype=bool)
         for a, b in fixed:
             taken[a : b + 1] = True
-        extra = [] if own is None else screened_stretches(base, own, pool, merge_gap=merge_gap)
+        extra = [] if own is None else screened_stretches(base, own, pool,
+                                                          merge_gap=rules["merge_gap"])  # fmt: skip
         extra = [(a, b) for a, b in extra if not taken[a : b + 1].any()]
         out += [Candidate(key, base.times[a], base.times[b] + base.width,
                           candidate_excess(base, a, b), screened=(a, b) in extra,
