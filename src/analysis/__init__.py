@@ -14,8 +14,12 @@ One API style throughout:
 * intervals at :data:`LEVEL` (0.9) unless ``level=`` asks for another;
 * times are UTC, durations ``Timedelta``;
 * summaries are frozen dataclasses with ``to_frame()`` and a readable ``str()``;
+* options that two functions share have one name and one default (the detectors'
+  ``window``, ``min_ratio``, ``min_excess``, ``z`` and ``merge_gap``);
 * each public function validates its input once, at the boundary, and raises
-  :class:`ReportDataError` naming the file, column and rows of bad input.
+  :class:`ReportDataError` naming the file, column and rows of bad input;
+  :class:`~analysis.study.Study` validates its frame once and hands the checked frame to
+  each step (``check_input=False``), each step computed once.
 
 Examples
 --------
