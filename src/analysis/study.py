@@ -163,8 +163,8 @@ class Study:
         if regional.empty:
             empty = pd.DataFrame(columns=IMPACT_COLUMNS)
             return empty.astype({"region": "str", "start": self.windows["start"].dtype})
-        named = service_reports(self.reports, self.service, self.rival)[1]
-        return regional_impact(self.reports, self.windows, self.countries, service=named,
+        # the service: the study's, else that of the windows (found in :attr:`measured`)
+        return regional_impact(self.reports, self.windows, self.countries, service=self.service,
                                rival=self.rival, users_total=self.users_total,
                                level=self.level, baselines=self.bases,
                                check_input=False)  # fmt: skip
