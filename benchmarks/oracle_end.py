@@ -11,6 +11,8 @@ background, either
 * ``level``: its expected counts per bin (the generator's level; for ``real_tweets`` the
   smoothed clock-time median that outages scale with), as a model that got the background
   and the reporting process exactly right would; or
+* ``size``: as ``level``, but not told the outage's size (its peak ratio): each candidate end
+  takes the size of highest likelihood, as every method must; or
 * ``counts``: the counts themselves (``StressCase.background``), so that ``reports -
   background`` holds the outage reports alone: a bound no method can reach.
 
@@ -52,6 +54,10 @@ REACH = 120
 TAIL = 240
 #: Families whose end error issue 12 found above half the best peer's.
 FAMILIES = ("peak_and_fade", "flapping", "powerlaw_tail", "real_tweets")
+#: The oracles, by what they are told besides the start, shape and lag: the background's
+#: expected level and the outage's size (``level``), the level only (``size``: the size is
+#: fitted), or the background's counts themselves (``counts``: a bound no method reaches).
+ORACLES = ("level", "size", "counts")
 
 
 @contextmanager
@@ -99,12 +105,21 @@ def _one_region(event: _Event, j: int) -> _Event:
 
 
 def oracle_end(
-    observed: np.ndarray, level: np.ndarray, event: _Event, width: int, known: np.ndarray
+    observed: np.ndarray,
+    level: np.ndarray,
+    event: _Event,
+    width: int,
+    known: np.ndarray,
+    *,
+    scale_known: bool = True,
 ) -> int:
     """The end (minutes since the case start) of highest Poisson likelihood for ``event``'s
     only region, given its reports per bin ``observed`` (NaN where missing), its per-minute
     background ``level`` that the outage scales with, the bin width (minutes) and the expected
     reports per bin from everything but this outage, ``known``.
+
+    ``scale_known=False``: the outage's size (its peak ratio) is not told; each candidate end
+    takes the size of highest likelihood (:func:`_profiled_loglik`), as any method must.
 
     Examples
     --------
@@ -133,10 +148,36 @@ def oracle_end(
         rows[i, offset : offset + reach] = value * pmf[:reach]
     binned = np.cumsum(rows.reshape(len(x), span // width, width).sum(axis=2), axis=0)
     y = observed[first // width : last // width]
-    mu = binned + known[first // width : last // width] + 1e-9
+    base = known[first // width : last // width] + 1e-9
     seen = ~np.isnan(y)
-    loglik = (y[seen] * np.log(mu[:, seen]) - mu[:, seen]).sum(axis=1)
+    if scale_known:
+        mu = binned[:, seen] + base[seen]
+        loglik = (y[seen] * np.log(mu) - mu).sum(axis=1)
+    else:
+        loglik = _profiled_loglik(y[seen], binned[:, seen], base[seen])
     return int(ends[int(np.argmax(loglik))])
+
+
+def _profiled_loglik(y: np.ndarray, shapes: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Poisson log-likelihood of counts ``y`` per row of ``shapes`` (expected outage reports
+    per bin) over ``base``, each row's scale ``c >= 0`` of highest likelihood (Newton's
+    method on the concave profile, from ``c = 1``).
+
+    Examples
+    --------
+    >>> shapes = np.array([[0.0, 2.0, 2.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
+    >>> ll = _profiled_loglik(np.array([1.0, 7.0, 7.0, 1.0]), shapes, np.ones(4))
+    >>> bool(ll[0] > ll[1])  # the scale (3) is found; the first shape fits
+    True
+    """
+    c = np.ones(len(shapes))
+    for _ in range(50):
+        mu = c[:, None] * shapes + base
+        grad = (shapes * (y / mu - 1.0)).sum(axis=1)
+        curv = (shapes**2 * y / mu**2).sum(axis=1) + 1e-12
+        c = np.maximum(c + grad / curv, 0.0)
+    mu = c[:, None] * shapes + base
+    return (y * np.log(mu) - mu).sum(axis=1)
 
 
 def _grid(frame: pd.DataFrame, column: str, layout: _Layout) -> np.ndarray:
@@ -153,8 +194,11 @@ def oracle_case(case: sf.StressCase, store: dict) -> pd.DataFrame:
     layout, level, events = store["layout"], store["level"], store["events"]
     width = layout.width
     reports = _grid(case.reports, "reports", layout)
-    told = {"level": (reports, level.reshape(len(level), -1, width).sum(axis=2)),
-            "counts": (reports - _grid(case.background, "background", layout), 0.0)}  # fmt: skip
+    expected_background = level.reshape(len(level), -1, width).sum(axis=2)
+    counts = reports - _grid(case.background, "background", layout)
+    told = {"level": (reports, expected_background, True),
+            "size": (reports, expected_background, False),
+            "counts": (counts, 0.0, True)}  # fmt: skip
     expected = simulated._excess(level, events)
     rows = []
     for event in events:
@@ -164,9 +208,10 @@ def oracle_case(case: sf.StressCase, store: dict) -> pd.DataFrame:
             others = others.reshape(-1, width).sum(axis=1)
             a, b = event.window(j)
             row = {"region": layout.regions[r], "true_start": layout.at(a)}
-            for name, (observed, background) in told.items():
+            for name, (observed, background, scale_known) in told.items():
                 known = others + (background[r] if np.ndim(background) else background)
-                end = oracle_end(observed[r], level[r], one, width, known)
+                end = oracle_end(observed[r], level[r], one, width, known,
+                                 scale_known=scale_known)  # fmt: skip
                 row[f"{name}_end_error_min"] = float(end - b)
             rows.append(row)
     columns = ["region", "true_start", *(f"{name}_end_error_min" for name in told)]
@@ -189,33 +234,36 @@ def run_family(family: str, settings: stress.Settings) -> pd.DataFrame:
             scored = scored[scored["true_start"].notna()].merge(
                 oracle, on=["region", "true_start"], how="left"
             )
-            out.append(scored.assign(family=family, case=number, method=method))
+            freq = sf.case_freq(family, number)
+            out.append(scored.assign(family=family, case=number, freq=freq, method=method))
         print(f"  [{family} {number + 1}] seed={seed} windows={len(oracle)}", flush=True)
     return pd.concat(out, ignore_index=True)
 
 
-def end_limits(scores: pd.DataFrame) -> pd.DataFrame:
-    """Per family and method: the windows the method found, its median absolute end error
-    there and each oracle's on the same windows, and the oracles' over every true window.
+def end_limits(scores: pd.DataFrame, by: tuple[str, ...] = ("family", "method")) -> pd.DataFrame:
+    """Per family and method (or the columns ``by``): the windows the method found, its
+    median absolute end error there and each oracle's on the same windows, and the oracles'
+    over every true window.
 
     Examples
     --------
     >>> scores = pd.DataFrame({"family": "a", "method": ["pelt", "pelt", "estimate"],
     ...     "matched": [True, False, True], "end_error_min": [8.0, np.nan, 3.0],
-    ...     "level_end_error_min": [-5.0, 1.0, -5.0], "counts_end_error_min": 0.0})
+    ...     "level_end_error_min": [-5.0, 1.0, -5.0], "size_end_error_min": [9.0, 1.0, 9.0],
+    ...     "counts_end_error_min": 0.0})
     >>> print(end_limits(scores).to_string(index=False))
-    family   method  true  found  end  level  counts  level_all  counts_all
-         a     pelt     2      1  8.0    5.0     0.0        3.0         0.0
-         a estimate     1      1  3.0    5.0     0.0        5.0         0.0
+    family   method  true  found  end  level  size  counts  level_all  size_all  counts_all
+         a     pelt     2      1  8.0    5.0   9.0     0.0        3.0       5.0         0.0
+         a estimate     1      1  3.0    5.0   9.0     0.0        5.0       9.0         0.0
     """
     rows = []
-    for (family, method), g in scores.groupby(["family", "method"], sort=False):
+    for keys, g in scores.groupby(list(by), sort=False):
         found = g[g["matched"].astype(bool)]
-        row = {"family": family, "method": method, "true": len(g), "found": len(found),
+        row = {**dict(zip(by, keys, strict=True)), "true": len(g), "found": len(found),
                "end": found["end_error_min"].abs().median()}  # fmt: skip
-        for oracle in ("level", "counts"):
+        for oracle in ORACLES:
             row[oracle] = found[f"{oracle}_end_error_min"].abs().median()
-        for oracle in ("level", "counts"):
+        for oracle in ORACLES:
             row[f"{oracle}_all"] = g[f"{oracle}_end_error_min"].abs().median()
         rows.append(row)
     return pd.DataFrame(rows)
@@ -233,15 +281,17 @@ def main(argv: list[str] | None = None) -> None:
     families, methods = tuple(args.families.split(",")), tuple(args.methods.split(","))
     cases = args.cases or 8, args.cases or 6
     settings = stress.Settings(families, *cases, not args.dev, methods, args.shared)
-    tables = []
+    scores = []
     for family in settings.families:
         if family == "real_tweets" and not (settings.shared / "realTweets").is_dir():
             print(f"real_tweets: skipped, no {settings.shared / 'realTweets'}")
             continue
-        tables.append(end_limits(run_family(family, settings)))
-    table = pd.concat(tables, ignore_index=True)
+        scores.append(run_family(family, settings))
+    scores = pd.concat(scores, ignore_index=True)
     print("\nmedian |end error| (min) over the windows each method found, and the oracles'")
-    print(table.round(1).to_string(index=False))
+    print(end_limits(scores).round(1).to_string(index=False))
+    print("\nthe same by bin width")
+    print(end_limits(scores, ("family", "freq", "method")).round(1).to_string(index=False))
 
 
 if __name__ == "__main__":

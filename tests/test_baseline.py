@@ -53,6 +53,20 @@ def test_short_history_is_flagged_weak_but_works():
     assert outage["reports"].sum() > 10 * outage["expected"].sum()
 
 
+def test_one_stray_bin_does_not_make_a_day_of_history():
+    """Two days and the one bin before them (a "last 48 hours" query that took a bin too
+    many) counted as three days of history: the profile of the day was then averaged over
+    the two whole days, the outage's among them, and the outage expected of itself (found
+    by an independent generator, where a 20-fold outage in six regions vanished). The stray
+    bin no longer counts, and the rolling median of a short history holds the outage out."""
+    sim = simulate(scenarios.regional(days_before=1, days_after=1, regions=("IND",)), 4)
+    first = sim.reports.iloc[:1].assign(time=sim.reports["time"].min() - pd.Timedelta("5min"))
+    base = expected_reports(pd.concat([first, sim.reports], ignore_index=True))
+    assert base["weak_baseline"].all()
+    outage = base[(base["time"] >= "2022-10-25T07:00Z") & (base["time"] < "2022-10-25T08:30Z")]
+    assert outage["reports"].sum() > 10 * outage["expected"].sum()
+
+
 def test_follows_daylight_saving():
     scenario = scenarios.quiet(days=28, regions=("DEU",), start="2017-03-12", freq="15min")
     sim = simulate(scenario.replace(noise=CALM), 9)

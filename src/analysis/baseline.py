@@ -20,7 +20,8 @@ Method (per series, i.e. per service and region):
    like an outage until the day ends. The level is kept within :data:`LEVEL_RANGE` (0.2-5),
    and rows whose level was clipped are flagged ``level_clipped``. Sparse series get no
    level.
-3. With fewer than ``min_days`` days of history (down to one day), the baseline is instead a
+3. With fewer than ``min_days`` days of history (down to one day; days observed at the
+   median time of day, so that a stray bin does not count as a day), the baseline is instead a
    centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
    outage shorter than half that window does not move; such rows are flagged
    ``weak_baseline``. Where a day kind has too few days, all days are pooled.
@@ -207,7 +208,9 @@ def series_baseline(
     ).to_numpy()
     days = y.reshape(-1, per_day)
     observed_days = int((~np.isnan(days)).any(axis=1).sum())
-    weak = observed_days < min_days
+    # a profile needs ``min_days`` days at a typical time of day: a stray bin before two
+    # whole days does not make three, which would leave the trimmed mean untrimmed
+    weak = float(np.median((~np.isnan(days)).sum(axis=0))) < min_days
     clipped = np.zeros(len(rate), dtype=bool)
     if weak:
         window = max(3, round(pd.Timedelta(fallback_window) / width))

@@ -175,22 +175,54 @@ def estimate_outages(
                    "window": pd.Timedelta(window), "merge_gap": pd.Timedelta(merge_gap)},
         )  # fmt: skip
         required = min_regions if len(keys) >= ISOLATION_SERIES else 1
+        found = []
         for event in group_events(candidates, before):
             if required > 1 and len({c.key for c in event}) == 1:
                 continue  # no pooled fit, so no other region borrows: no fit is worth making
-            found = estimate_event(
+            event_rows = estimate_event(
                 event, keys, bases, service, key_names,
                 level=level, min_lr=min_lr, own_fit_excess=own_fit_excess, pooled=pooled,
                 max_pooled_regions=max_pooled_regions, before=before, after=after,
             )  # fmt: skip
-            if _regions_seen(found) >= required:
-                rows += [{**row, "kind": kind} for row in found]
+            if _regions_seen(event_rows) >= required:
+                found += event_rows
+        rows += [{**row, "kind": kind} for row in without_overlaps(found)]
         bar.update(len(keys))
     bar.close()
     out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
+
+
+def without_overlaps(rows: list[dict]) -> list[dict]:
+    """Window rows of one service without a region's window that lies mostly (over half its
+    length) inside a stronger window of the region (one event's pooled window reaching over
+    the next event's): the window with the larger likelihood-ratio statistic stands. A region
+    is down or not, and such a pair would count its excess reports twice in the impact. Two
+    windows that overlap a little (two outages close together, each read in full) both
+    stand.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2024-08-10 09:00", tz="UTC")
+    >>> rows = [{"region": "GBR", "start": t, "end": t + pd.Timedelta("6h"), "lr_stat": 16.5},
+    ...         {"region": "GBR", "start": t + pd.Timedelta("3h"), "end": t + pd.Timedelta("5h"),
+    ...          "lr_stat": 4.6},
+    ...         {"region": "ITA", "start": t + pd.Timedelta("3h"), "end": t + pd.Timedelta("5h"),
+    ...          "lr_stat": 4.6},
+    ...         {"region": "GBR", "start": t + pd.Timedelta("5h"), "end": t + pd.Timedelta("8h"),
+    ...          "lr_stat": 3.0}]  # the last overlaps the first by an hour of its three
+    >>> [(r["region"], r["lr_stat"]) for r in without_overlaps(rows)]
+    [('GBR', 16.5), ('GBR', 3.0), ('ITA', 4.6)]
+    """
+    kept: dict[str, list[dict]] = {}
+    for row in sorted(rows, key=lambda r: -r["lr_stat"]):
+        mine = kept.setdefault(row["region"], [])
+        inside = [min(row["end"], o["end"]) - max(row["start"], o["start"]) for o in mine]
+        if all(2 * overlap <= row["end"] - row["start"] for overlap in inside):
+            mine.append(row)
+    return [row for mine in kept.values() for row in mine]
 
 
 def _regions_seen(rows: list[dict]) -> int:
