@@ -134,3 +134,56 @@ def test_a_level_that_shifts_for_good_within_a_day_is_followed_from_the_shift(fa
     ratio = sums["reports"] / sums["expected"]
     assert ratio["2024-03-10+"] == pytest.approx(1.0, abs=0.05)  # 1.41 or 0.62 before
     assert ratio.between(0.95, 1.05).all()
+
+
+def _weekly_shapes(zone: str, size: float, seed: int, days: int = 9) -> pd.DataFrame:
+    """Reports of one region whose weekend wakes four hours later than its weekdays (local
+    time), from Monday 4 March 2024 for ``days`` days at 15-minute bins: one weekend."""
+    rng = np.random.default_rng(seed)
+    times = pd.date_range("2024-03-04", periods=days * 96, freq="15min", tz="UTC")
+    local = times.tz_convert(zone)
+    hours = ((local - local.normalize()) / pd.Timedelta("1h")).to_numpy()
+    peak = np.where(local.day_of_week >= 5, 15.0, 11.0)
+    rate = size * (0.25 + np.exp(-0.5 * ((hours - peak) / 3.5) ** 2))
+    return pd.DataFrame({"time": times, "reports": rng.poisson(rate)})
+
+
+def test_a_weekend_that_wakes_later_is_expected_from_its_own_two_days():
+    """With one weekend in the history, the weekend took the pooled profile of the day, the
+    weekdays': a weekend whose day starts four hours later stood twice over its baseline
+    every afternoon, and each region's afternoon came out as an outage (an independent
+    generator's main source of false windows). Where both weekend days lie beyond every
+    weekday, the nearer of the two is now expected."""
+    reports = _weekly_shapes("Europe/Berlin", 200, 1).assign(region="DEU")
+    base = expected_reports(reports)
+    local = base["time"].dt.tz_convert("Europe/Berlin")
+    weekend = base[local.dt.day_of_week >= 5]
+    blocks = weekend.groupby(weekend["time"].dt.floor("3h"))[["reports", "expected"]].sum()
+    ratio = blocks["reports"] / blocks["expected"]
+    assert ratio.between(0.85, 1.15).all(), ratio.round(2).to_dict()  # 0.50-1.98 before
+
+
+def test_a_weekend_outage_with_one_weekend_of_history_is_found_alone():
+    """The two-day weekend profile keeps the nearer day, so an outage on Saturday in three
+    regions (five times the usual reports for two hours) is still found, and nothing else
+    is: the later weekend afternoons of all four regions came out as windows before."""
+    from analysis import estimate_outages
+
+    zones = {
+        "DEU": "Europe/Berlin",
+        "FRA": "Europe/Paris",
+        "ITA": "Europe/Rome",
+        "ESP": "Europe/Madrid",
+    }
+    frames = []
+    for i, (region, zone) in enumerate(zones.items()):
+        frame = _weekly_shapes(zone, 40 * (i + 1), 10 + i).assign(region=region, service="app")
+        down = frame["time"].between("2024-03-09T12:00Z", "2024-03-09T13:59Z")
+        if region != "ESP":
+            frame["reports"] = np.where(down, frame["reports"] * 5, frame["reports"])
+        frames.append(frame)
+    windows = estimate_outages(pd.concat(frames, ignore_index=True))
+    rows = windows[windows["region"] != "WLD"]
+    assert sorted(rows["region"]) == ["DEU", "FRA", "ITA"]
+    assert (rows["start"] - pd.Timestamp("2024-03-09T12:00Z")).abs().max() <= pd.Timedelta("15min")
+    assert (rows["end"] - pd.Timestamp("2024-03-09T14:00Z")).abs().max() <= pd.Timedelta("30min")

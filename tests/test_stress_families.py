@@ -373,3 +373,27 @@ def test_hourly_end_intervals_span_hours_not_days(family, number, windows):
     assert true["matched"].astype(bool).all()
     assert true["end_width_min"].max() <= 120
     assert true["end_covered"].astype(bool).mean() >= 0.9
+
+
+def test_weekend_shape_scores_the_only_weekend_which_wakes_later():
+    """``weekend_shape``: its one weekend is scored (no Saturday in the history, at most one
+    Sunday), and each region's weekend follows its weekday shape 2-4 hours late (local)."""
+    for seed in range(4):
+        case = _case("weekend_shape", seed, "1h", quiet=True)
+        start, end = case.scored_span
+        days = pd.date_range(case.reports["time"].min(), end, freq="1D", inclusive="left")
+        history = days[days < start]
+        assert start.day_of_week == 5
+        assert (history.day_of_week == 5).sum() == 0
+        assert (history.day_of_week == 6).sum() <= 1
+        back = case.background
+        for region in back.groupby("region")["background"].sum().sort_values().index[::-1]:
+            mine = back[back["region"] == region]
+            local = mine["time"].dt.tz_convert(sf.REGION_ZONES[region])
+            by_day = mine["background"].astype(float).groupby(local.dt.date.to_numpy())
+            whole = {pd.Timestamp(d).day_of_week: v.to_numpy() for d, v in by_day if len(v) == 24}
+            if 2 in whole and (5 in whole or 6 in whole):
+                break
+        weekday, weekend = whole[2], whole.get(5, whole.get(6))
+        fit = [np.corrcoef(np.roll(weekday, lag), weekend)[0, 1] for lag in range(7)]
+        assert 2 <= int(np.argmax(fit)) <= 4, fit

@@ -23,6 +23,9 @@ Every simulated case shares one background and varies ONE thing away from a base
   Poisson counts, plus rare one-bin spikes of 3-10 x.
 * ``one_region``: the baseline, but every outage hits one region only. It is in neither set:
   it measures what an estimator that asks an event to be seen in two regions loses.
+* ``weekend_shape``: the baseline, but each region's weekend follows its daily shape 2-4 hours
+  late, and the case's one weekend is scored (5-6 days of history): the weekend's own profile
+  has only its two days. A check too, in neither set.
 
 ``real_tweets`` puts outages on real backgrounds: the NAB Twitter-volume series (5-minute bins,
 February-April 2015), read from a folder outside the repository and never copied into it.
@@ -63,6 +66,7 @@ from stress_families.simulated import (
     one_region,
     peak_and_fade,
     powerlaw_tail,
+    weekend_shape,
     weibull_delay,
 )
 
@@ -90,6 +94,7 @@ __all__ = [
     "peak_and_fade",
     "powerlaw_tail",
     "real_tweets",
+    "weekend_shape",
     "weibull_delay",
     "window_ratio",
 ]
@@ -106,7 +111,8 @@ FAMILIES: Mapping[str, Callable[..., StressCase]] = MappingProxyType(
         "flapping": flapping,
         "heavy_noise": heavy_noise,
         "real_tweets": real_tweets,
-        "one_region": one_region,  # last: the other families' seeds stay as they were
+        "one_region": one_region,  # from here: the other families' seeds stay as they were
+        "weekend_shape": weekend_shape,
     }
 )
 #: Families used while developing an estimator (with seeds from DEV_SEED).
@@ -122,7 +128,7 @@ HELD_OUT_FAMILIES = (
     "real_tweets",
 )
 #: Families that check one choice of an estimator, run on request (dev seeds for choosing).
-CHECK_FAMILIES = ("one_region",)
+CHECK_FAMILIES = ("one_region", "weekend_shape")
 
 
 def case_seed(family: str, case: int, *, held_out: bool) -> int:

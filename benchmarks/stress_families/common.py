@@ -244,6 +244,7 @@ class _Variation:
     bursts: bool = False
     shifts: bool = False
     heavy: bool = False
+    weekend: bool = False  # a weekend that wakes later, and one weekend in the case
 
 
 def _loguniform(rng: np.random.Generator, lo: float, hi: float, size: int | None = None):

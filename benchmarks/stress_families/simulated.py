@@ -31,13 +31,21 @@ from stress_families.common import (
 
 
 # ------------------------------------------------------------------------- background
-def _draw_layout(rng: np.random.Generator, freq: str | pd.Timedelta) -> _Layout:
+def _draw_layout(
+    rng: np.random.Generator, freq: str | pd.Timedelta, *, weekend: bool = False
+) -> _Layout:
+    """Regions, days and bin width; with ``weekend``, a case whose only weekend is scored:
+    5 weekdays of history from a Monday, or 6 from a Sunday, then Saturday (and Sunday)."""
     width = pd.Timedelta(freq) / MINUTE
     if width < 1 or width != int(width) or DAY_MINUTES % int(width):
         raise ValueError(f"freq must be whole minutes dividing a day, got {freq!r}")
     n = int(rng.integers(6, 11))
     regions = tuple(str(c) for c in rng.choice(list(REGION_ZONES), n, replace=False))
     start = pd.Timestamp("2022-01-03", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 1000)))
+    if weekend:
+        history, scored = ((5, 2), (6, 1))[int(rng.integers(2))]
+        start = start - pd.Timedelta(days=start.day_of_week + history - 5)  # to Mon or Sun
+        return _Layout(regions, start, history, scored, int(width))
     return _Layout(regions, start, int(rng.integers(7, 11)), int(rng.integers(1, 3)), int(width))
 
 
@@ -57,10 +65,13 @@ def _diurnal(rng: np.random.Generator, hour: np.ndarray) -> np.ndarray:
     return np.exp(log_shape(hour)) / norm
 
 
-def _background(rng: np.random.Generator, layout: _Layout) -> np.ndarray:
+def _background(
+    rng: np.random.Generator, layout: _Layout, *, wakes_later: bool = False
+) -> np.ndarray:
     """Expected background reports per (region, minute): size x daily shape x weekend x drift.
 
-    Mean sizes run from ~0.3 to ~80 reports per minute across the regions.
+    Mean sizes run from ~0.3 to ~80 reports per minute across the regions. With
+    ``wakes_later``, each region's weekend days follow its daily shape 2-4 hours late.
     """
     n_regions = len(layout.regions)
     jitter = np.exp(rng.normal(0, 0.15, n_regions))
@@ -72,7 +83,10 @@ def _background(rng: np.random.Generator, layout: _Layout) -> np.ndarray:
     for i, region in enumerate(layout.regions):
         local = times.tz_convert(REGION_ZONES[region])
         hour = (local.hour + local.minute / 60).to_numpy(float)
-        weekend = np.where(local.day_of_week.to_numpy() >= 5, rng.uniform(0.7, 1.3), 1.0)
+        on_weekend = local.day_of_week.to_numpy() >= 5
+        weekend = np.where(on_weekend, rng.uniform(0.7, 1.3), 1.0)
+        if wakes_later:
+            hour = np.where(on_weekend, hour - rng.uniform(2, 4), hour) % 24
         knots = np.cumsum(rng.normal(0, 0.05, n_days + 1)) + rng.normal(0, 0.015) * np.arange(
             n_days + 1
         )
@@ -208,8 +222,8 @@ def _simulated(
     quiet: bool | None,
 ) -> StressCase:
     """A simulated case of ``family`` (see the module docstring)."""
-    layout = _draw_layout(rng, freq)
-    level = _background(rng, layout)
+    layout = _draw_layout(rng, freq, weekend=variation.weekend)
+    level = _background(rng, layout, wakes_later=variation.weekend)
     drawn = bool(rng.random() < QUIET_PROBABILITY)  # drawn always: quiet= keeps the rest
     quiet = drawn if quiet is None else quiet
     events = [] if quiet else _draw_events(rng, variation.plan, len(layout.regions), layout.scored)
@@ -264,6 +278,7 @@ _VARIATIONS: Mapping[str, _Variation] = MappingProxyType(
         ),
         "heavy_noise": _Variation(heavy=True),
         "one_region": _Variation(plan=_Plan(worldwide_share=0.0, regional=(1, 1))),
+        "weekend_shape": _Variation(weekend=True),
     }
 )
 _FAMILY_PARAMETERS = """
@@ -352,6 +367,14 @@ def one_region(
     return _simulated(rng, "one_region", _VARIATIONS["one_region"], freq=freq, quiet=quiet)
 
 
+def weekend_shape(
+    rng: np.random.Generator, *, freq: str | pd.Timedelta = "1min", quiet: bool | None = None
+) -> StressCase:
+    """The baseline family, but weekends wake 2-4 hours later, and the case's only weekend
+    is scored: 5-6 days of history, then Saturday (and Sunday). A check, in no set."""
+    return _simulated(rng, "weekend_shape", _VARIATIONS["weekend_shape"], freq=freq, quiet=quiet)
+
+
 for _function in (
     lognormal_delay,
     weibull_delay,
@@ -362,5 +385,6 @@ for _function in (
     flapping,
     heavy_noise,
     one_region,
+    weekend_shape,
 ):
     _function.__doc__ = f"{_function.__doc__}\n{_FAMILY_PARAMETERS}"

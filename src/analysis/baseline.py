@@ -24,7 +24,10 @@ Method (per series, i.e. per service and region):
    median time of day, so that a stray bin does not count as a day), the baseline is instead a
    centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
    outage shorter than half that window does not move; such rows are flagged
-   ``weak_baseline``. Where a day kind has too few days, all days are pooled.
+   ``weak_baseline``. Where a day kind has too few days, all days are pooled, except that a
+   kind seen on two days (one weekend) takes a profile from those two days where they show a
+   shape of their own: both lie beyond every day of the other kind over 30% of the day or
+   more (a weekend that wakes later).
 4. Counts around the expected rate are taken as negative binomial; its size (dispersion) is
    estimated per series by the method of moments from the residuals of bins whose smoothed
    rate is not anomalous and whose expected count is 2 or more (sparse series: Poisson), and
@@ -62,6 +65,13 @@ DAY = pd.Timedelta("1D")
 #: Fewest days of history for a profile of the day (the default ``min_days``); below it the
 #: baseline is a rolling median, flagged ``weak_baseline``.
 PROFILE_DAYS = 3
+#: Share of the times of day at which both days of a kind seen on two days must lie beyond
+#: every day of the other kind for the kind to take a profile of its own (see
+#: ``_two_day_kind``). Where the shapes do not differ, noise puts two days beyond five at
+#: about 1 time of day in 20 (2/42); over 61 series of three stress families with one
+#: weekend the share reached 0.23 at most, while weekends that wake 2-4 hours later
+#: (``weekend_shape``, 65 series) had 0.33 and up.
+KIND_SHARE = 0.3
 
 
 @cache
@@ -271,13 +281,16 @@ def _by_time_of_day(
     weekend_day = ((np.arange(day.max() + 1) + first_day + 3) % 7) >= 5
     table = np.full((day.max() + 1, int(DAY / width)), np.nan)
     level = np.ones(day.max() + 1)
-    for _ in range(2 if with_level else 1):
+    passes = 2 if with_level else 1
+    for step in range(passes):
         table[day, slot] = rates / level[day]
         pooled, _ = _trimmed_mean(table, trim)
         profile = {}
         for kind in (False, True):
             mean, n = _trimmed_mean(np.where(weekend_day[:, None] == kind, table, np.nan), trim)
             profile[kind] = np.where(n >= 3, mean, pooled)  # 3+: robust to one outage day
+            if step == passes - 1:  # on days scaled to their level: shapes, not volumes
+                profile[kind] = _two_day_kind(table, weekend_day == kind, profile[kind])
         expected = np.where(weekend_day[day], profile[True][slot], profile[False][slot])
         if with_level:
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -294,6 +307,45 @@ def _by_time_of_day(
         per_bin = _shifted_levels(rates / expected, day, ratio.to_numpy())
     outside = (per_bin < LEVEL_RANGE[0]) | (per_bin > LEVEL_RANGE[1])
     return expected * per_bin.clip(*LEVEL_RANGE), outside
+
+
+def _two_day_kind(table: np.ndarray, mine: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """The profile of a day kind seen on exactly two days (one weekend of history), where the
+    other kind has three or more.
+
+    The kind has a shape of its own when, over at least :data:`KIND_SHARE` of the times of
+    day (of half a day or more where it has two days), *both* its days lie beyond every day
+    of the other kind: a weekend that wakes later. Then at each time of day its profile is
+    the mean of its two days, or, where they differ by more than the other kind's days do
+    (an outage on one), ``profile`` (the pooled one) brought within their range. Otherwise
+    ``profile`` stands: noise puts two days beyond five others at about one time of day
+    in twenty.
+
+    Examples
+    --------
+    Three weekdays that rise through the day, and a weekend that falls, with an outage on
+    Sunday at the fifth time of day (which takes the weekdays' profile, within the weekend's
+    range):
+
+    >>> rise = np.linspace(1, 2, 6)
+    >>> sunday = [2.1, 1.9, 1.4, 1.3, 9.0, 1.0]
+    >>> table = np.vstack([rise, rise + 0.1, rise - 0.1, rise[::-1], sunday])
+    >>> weekend = np.array([False, False, False, True, True])
+    >>> _two_day_kind(table, weekend, table[:3].mean(axis=0)).round(2)
+    array([2.05, 1.85, 1.5 , 1.35, 1.8 , 1.  ])
+    """
+    own = np.where(mine[:, None], table, np.nan)
+    other = np.where(mine[:, None], np.nan, table)
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduce(own, axis=0), np.fmax.reduce(own, axis=0)
+        other_low, other_high = np.fmin.reduce(other, axis=0), np.fmax.reduce(other, axis=0)
+    usable = (np.sum(~np.isnan(own), axis=0) == 2) & (np.sum(~np.isnan(other), axis=0) >= 3)
+    beyond = usable & ((low > other_high) | (high < other_low))
+    if usable.mean() < 0.5 or beyond.sum() < KIND_SHARE * usable.sum():
+        return profile
+    agree = high - low <= other_high - other_low
+    value = np.where(agree, (low + high) / 2, np.clip(profile, low, high))
+    return np.where(usable, value, profile)
 
 
 #: A day whose level shifts for good within it: its neighbours' levels differ by at least

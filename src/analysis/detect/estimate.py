@@ -189,10 +189,37 @@ def estimate_outages(
         rows += [{**row, "kind": kind} for row in without_overlaps(found)]
         bar.update(len(keys))
     bar.close()
-    out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    out = ordered_intervals(pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS]))
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
+
+
+def ordered_intervals(windows: pd.DataFrame) -> pd.DataFrame:
+    """``windows`` with each end interval starting no earlier than its start interval and each
+    start interval ending no later than its end interval: an outage ends after it starts. The
+    end's interval of a short window read at coarse bins reached up to two hours before the
+    earliest start its own interval allowed (about 2% of the rows on the project's 2017
+    scenario at 15-minute bins). Where the true start lies in its interval, no true end is
+    lost by the bound.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2017-05-03 20:00", tz="UTC")
+    >>> w = pd.DataFrame({"start_low": [t], "start_high": [t + pd.Timedelta("50min")],
+    ...                   "end_low": [t - pd.Timedelta("40min")],
+    ...                   "end_high": [t + pd.Timedelta("30min")]})
+    >>> ordered_intervals(w).iloc[0].dt.strftime("%H:%M").tolist()
+    ['20:00', '20:30', '20:00', '20:30']
+    """
+    early, late = (
+        windows["end_low"] < windows["start_low"],
+        windows["start_high"] > windows["end_high"],
+    )
+    return windows.assign(
+        end_low=windows["end_low"].mask(early, windows["start_low"]),
+        start_high=windows["start_high"].mask(late, windows["end_high"]),
+    )
 
 
 def without_overlaps(rows: list[dict]) -> list[dict]:
