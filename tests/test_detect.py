@@ -433,3 +433,38 @@ def test_an_end_interval_never_opens_before_its_start_interval():
     assert (windows["end_low"] <= windows["end"]).all()
     assert (windows["start_high"] >= windows["start"]).all()
     assert (windows["end_low"] == windows["start_low"]).sum() >= 5  # bound where it bit
+
+
+def _six_regions(days: int, seed: int, ratios: dict[str, float]) -> pd.DataFrame:
+    """Six regions at 5-minute bins over ``days`` days, hit over 14:00-15:00 UTC on the last
+    day by ``ratios`` (times their usual reports; absent regions are not hit)."""
+    rng = np.random.default_rng(seed)
+    t = pd.date_range("2024-03-04", periods=days * 288, freq="5min", tz="UTC")
+    hours = ((t - t.normalize()) / pd.Timedelta("1h")).to_numpy()
+    down = (t >= t[-288] + pd.Timedelta("14h")) & (t < t[-288] + pd.Timedelta("15h"))
+    sizes = {"GBR": 5, "USA": 500, "DEU": 40, "FRA": 60, "ITA": 25, "ESP": 90}
+    frames = []
+    for region, size in sizes.items():
+        rate = size * (1 + 0.5 * np.sin(2 * np.pi * (hours - 9) / 24))
+        rate = np.where(down, rate * ratios.get(region, 1.0), rate)
+        frames.append(pd.DataFrame({"time": t, "region": region, "reports": rng.poisson(rate)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_outage_that_trebles_one_region_and_doubles_a_large_one_is_kept_on_a_short_history(
+    seed,
+):
+    """With under four days of history no screen is calibrated, and candidates come from
+    the fixed rules alone, whose ratio of 3 a large region rising 2.2-fold (5,000 reports
+    over its usual 2,300 in the hour) never reaches: the outage was seen in one region, a
+    small one rising 4-fold, and dropped whole (found by an independent generator). The
+    other series are now flagged at a ratio of 1.5 around such a lone candidate."""
+    windows = estimate_outages(_six_regions(3, seed, {"GBR": 4.0, "USA": 2.2}))
+    rows = windows[windows["region"] != "WLD"]
+    assert sorted(rows["region"]) == ["GBR", "USA"]  # nothing before
+    hit = pd.Timestamp("2024-03-06 14:00", tz="UTC")
+    assert (rows["start"] - hit).abs().max() <= pd.Timedelta("5min")
+    assert (rows["end"] - (hit + pd.Timedelta("1h"))).abs().max() <= pd.Timedelta("5min")
+    alone = estimate_outages(_six_regions(3, seed, {"GBR": 4.0}))
+    assert alone.empty  # a rise in one region alone is still taken for a burst

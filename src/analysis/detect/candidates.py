@@ -4,7 +4,9 @@ This is the cheap first pass of :func:`~analysis.detect.estimate_outages` (and, 
 tracker-style peer :func:`~analysis.detect.threshold_outages`): bins whose trailing report
 total exceeds the expected total by a ratio, a number of reports and a number of
 negative-binomial standard deviations are flagged; flagged stretches closer than a merge gap
-are joined; candidates whose padded spans overlap across regions form one event.
+are joined; candidates whose padded spans overlap across regions form one event. An event
+seen in one series where no history calibrates a screen takes the other series' stretches
+flagged at a lower ratio beside it (:func:`companions`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ import pandas as pd
 from analysis.baseline import SeriesBaseline
 
 __all__ = [
-    "Candidate", "candidate_excess", "flag_candidates", "group_events", "merge_flags",
+    "COMPANION_RATIO", "Candidate", "candidate_excess", "companions", "flag_candidates",
+    "group_events", "loose_candidates", "merge_flags",
 ]  # fmt: skip
+
+#: Ratio of reports to the baseline at which another series counts as rising with a lone
+#: candidate where no history calibrates a screen (see :func:`companions`).
+COMPANION_RATIO = 1.5
 
 
 def flag_candidates(
@@ -92,3 +99,45 @@ def group_events(candidates: list[Candidate], pad: pd.Timedelta) -> list[list[Ca
         else:
             events.append([c])
     return events
+
+
+def loose_candidates(
+    bases: dict[tuple, SeriesBaseline], rules: dict[str, object]
+) -> list[Candidate]:
+    """Every series' stretches flagged by the fixed ``rules`` at a ratio of
+    :data:`COMPANION_RATIO` (for :func:`companions`)."""
+    loose = {**rules, "min_ratio": COMPANION_RATIO}
+    return [
+        Candidate(key, base.times[a], base.times[b] + base.width, candidate_excess(base, a, b))
+        for key, base in bases.items()
+        for a, b in flag_candidates(base, **loose)  # type: ignore[arg-type]
+    ]
+
+
+def companions(
+    event: list[Candidate], loose: list[Candidate], pad: pd.Timedelta
+) -> list[Candidate]:
+    """Stretches of the other series that rise with an event seen in one series only.
+
+    Where the history is too short to calibrate the screen (under
+    :data:`~analysis.detect.screen.MIN_DAYS` days), candidates come from the fixed rules
+    alone, whose ratio of 3 a large region that doubles never reaches: an outage that
+    trebled one small region and doubled a large one, with ``z`` in the hundreds, was seen
+    in one region and dropped whole. The ``loose`` stretches (:func:`loose_candidates`, the
+    same rules at a ratio of :data:`COMPANION_RATIO`) of the other series that overlap the
+    event's span, padded by a quarter of ``pad`` as :func:`group_events` joins, are
+    returned.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2024-03-06 14:00", tz="UTC")
+    >>> lone = [Candidate(("GBR",), t, t + pd.Timedelta("1h"), 60.0)]
+    >>> loose = [Candidate(("GBR",), t, t + pd.Timedelta("1h"), 60.0),
+    ...          Candidate(("USA",), t + pd.Timedelta("5min"), t + pd.Timedelta("1h"), 2700.0),
+    ...          Candidate(("DEU",), t + pd.Timedelta("3h"), t + pd.Timedelta("4h"), 90.0)]
+    >>> [c.key for c in companions(lone, loose, pd.Timedelta("2h"))]
+    [('USA',)]
+    """
+    near = pad / 4
+    lo, hi = min(c.lo for c in event) - near, max(c.hi for c in event) + near
+    return [c for c in loose if c.key != event[0].key and c.lo < hi and c.hi > lo]

@@ -9,7 +9,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from analysis.baseline import SeriesBaseline, fitted_baselines
-from analysis.detect.candidates import Candidate, candidate_excess, flag_candidates, group_events
+from analysis.detect.candidates import (
+    Candidate,
+    candidate_excess,
+    companions,
+    flag_candidates,
+    group_events,
+    loose_candidates,
+)
 from analysis.detect.drops import drop_windows
 from analysis.detect.pooling import estimate_event
 from analysis.detect.screen import (
@@ -169,14 +176,16 @@ def estimate_outages(
     before, after = pd.Timedelta(before), pd.Timedelta(after)
     bar = tqdm(total=len(bases), desc="estimate", unit="series", disable=not progress)
     for (service, kind), keys in groups.items():
-        candidates = _candidates(
-            {key: bases[key] for key in keys}, screen=pooled,
-            rules={"min_ratio": min_ratio, "min_excess": min_excess, "z": z,
-                   "window": pd.Timedelta(window), "merge_gap": pd.Timedelta(merge_gap)},
-        )  # fmt: skip
+        rules = {"min_ratio": min_ratio, "min_excess": min_excess, "z": z,
+                 "window": pd.Timedelta(window), "merge_gap": pd.Timedelta(merge_gap)}  # fmt: skip
+        mine = {key: bases[key] for key in keys}
+        candidates = _candidates(mine, screen=pooled, rules=rules)
         required = min_regions if len(keys) >= ISOLATION_SERIES else 1
-        found = []
+        found, loose = [], None
         for event in group_events(candidates, before):
+            if required > 1 and len({c.key for c in event}) == 1 and not event[0].calibrated:
+                loose = loose_candidates(mine, rules) if loose is None else loose
+                event = event + companions(event, loose, before)
             if required > 1 and len({c.key for c in event}) == 1:
                 continue  # no pooled fit, so no other region borrows: no fit is worth making
             event_rows = estimate_event(
