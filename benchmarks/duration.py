@@ -161,7 +161,8 @@ def run(n: int, first_seed: int = FIRST_SEED) -> tuple[pd.DataFrame, pd.DataFram
             oracle.append(oracle_errors(scenario, sim))
         print(f"scenario {i + 1:>3}/{n}: {kind:<8} {scenario.freq:>5}, {len(sim.reports):,} rows",
               flush=True)  # fmt: skip
-    return pd.DataFrame(records), pd.concat(oracle, ignore_index=True)
+    no_oracle = pd.DataFrame({"start_error_min": [], "end_error_min": []})
+    return pd.DataFrame(records), pd.concat([no_oracle, *oracle], ignore_index=True)
 
 
 def table(records: pd.DataFrame) -> pd.DataFrame:
@@ -169,13 +170,14 @@ def table(records: pd.DataFrame) -> pd.DataFrame:
     for name, group in records.groupby("method", sort=False):
         scores = pd.concat(list(group["scores"]), ignore_index=True)
         summary = summarize_scores(scores)
-        quiet = pd.concat(list(group.loc[group["kind"] == "quiet", "scores"]), ignore_index=True)
-        fine = group[group["freq"] == "1min"]
-        fine_summary = summarize_scores(pd.concat(list(fine["scores"]), ignore_index=True))
+        quiet = group.loc[group["kind"] == "quiet", "scores"]
+        fine = list(group.loc[group["freq"] == "1min", "scores"])
+        # a short run may draw no 1-minute or no quiet scenario: those rows are then empty
+        fine_summary = summarize_scores(pd.concat(fine or [scores.iloc[:0]], ignore_index=True))
         rows[name] = {
             "recall": summary.recall,
             "precision": summary.precision,
-            "false alarms (quiet)": int(quiet["false_alarm"].sum()),
+            "false alarms (quiet)": int(sum(s["false_alarm"].sum() for s in quiet)),
             "start err median (min)": summary.start_error_median / MINUTE,
             "start err p90 (min)": summary.start_error_p90 / MINUTE,
             "end err median (min)": summary.end_error_median / MINUTE,
