@@ -208,9 +208,9 @@ def ordered_intervals(windows: pd.DataFrame) -> pd.DataFrame:
     """``windows`` with each end interval starting no earlier than its start interval and each
     start interval ending no later than its end interval: an outage ends after it starts. The
     end's interval of a short window read at coarse bins reached up to two hours before the
-    earliest start its own interval allowed (about 2% of the rows on the project's 2017
-    scenario at 15-minute bins). Where the true start lies in its interval, no true end is
-    lost by the bound.
+    earliest start its own interval allowed (80 of 3,853 rows over six simulations of the 2017
+    scenario at hourly and 15-minute bins). Where the true start lies in its interval, no
+    true end is lost by the bound.
 
     Examples
     --------
