@@ -23,11 +23,12 @@ Method (per series, i.e. per service and region):
 3. With fewer than ``min_days`` days of history (down to one day; days observed at the
    median time of day, so that a stray bin does not count as a day), the baseline is instead a
    centred rolling median over ``fallback_window`` (12 hours) of the smoothed rate, which an
-   outage shorter than half that window does not move; such rows are flagged
-   ``weak_baseline``. Where a day kind has too few days, all days are pooled, except that a
-   kind seen on two days (one weekend) takes a profile from those two days where they show a
-   shape of their own: both lie beyond every day of the other kind over 30% of the day or
-   more (a weekend that wakes later).
+   outage shorter than half that window does not move, kept within the range of the days'
+   rates at the same time of day where two days are seen (the median alone lies below a
+   daily peak and above a trough); such rows are flagged ``weak_baseline``. Where a day kind
+   has too few days, all days are pooled, except that a kind seen on two days (one weekend)
+   takes a profile from those two days where they show a shape of their own: both lie beyond
+   every day of the other kind over 30% of the day or more (a weekend that wakes later).
 4. Counts around the expected rate are taken as negative binomial; its size (dispersion) is
    estimated per series by the method of moments from the residuals of bins whose smoothed
    rate is not anomalous and whose expected count is 2 or more (sparse series: Poisson), and
@@ -225,7 +226,7 @@ def series_baseline(
     if weak:
         window = max(3, round(pd.Timedelta(fallback_window) / width))
         expected = pd.Series(rate).rolling(window, center=True, min_periods=1).median()
-        expected = expected.to_numpy()
+        expected = _within_days(expected.to_numpy(), rate, per_day)
     else:
         with_level = span * width <= pd.Timedelta("2h")  # counts dense enough for a level
         expected, clipped = _by_time_of_day(rate, grid, width, zone, trim, with_level)
@@ -307,6 +308,28 @@ def _by_time_of_day(
         per_bin = _shifted_levels(rates / expected, day, ratio.to_numpy())
     outside = (per_bin < LEVEL_RANGE[0]) | (per_bin > LEVEL_RANGE[1])
     return expected * per_bin.clip(*LEVEL_RANGE), outside
+
+
+def _within_days(expected: np.ndarray, rate: np.ndarray, per_day: int) -> np.ndarray:
+    """A short history's rolling median brought within the range of the days' smoothed
+    rates at the same time of day (UTC), where two or more days are seen there.
+
+    The rolling median of a short history lies below the day's peak and above its trough
+    (at the peak of a daily cycle of +-50%, 10% below it), so with a day of history every
+    region's afternoon stood over its baseline, and regions that no outage hit borrowed an
+    outage's window. A day's value at the same time of day bounds it instead: an outage on
+    one of the days does not move the bound past the other day's value.
+
+    >>> rate = np.array([1.0, 3.0, 2.0, 1.2, 2.8, 6.0])  # two days of three bins
+    >>> _within_days(np.array([1.5, 1.5, 1.5, 1.5, 1.5, 1.5]), rate, 3)
+    array([1.2, 2.8, 2. , 1.2, 2.8, 2. ])
+    """
+    days = rate.reshape(-1, per_day)
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduce(days, axis=0), np.fmax.reduce(days, axis=0)
+    seen = np.sum(~np.isnan(days), axis=0) >= 2
+    bounded = np.clip(expected.reshape(-1, per_day), low, high)
+    return np.where(seen, bounded, expected.reshape(-1, per_day)).ravel()
 
 
 def _two_day_kind(table: np.ndarray, mine: np.ndarray, profile: np.ndarray) -> np.ndarray:
