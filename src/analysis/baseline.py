@@ -324,12 +324,17 @@ def _within_days(expected: np.ndarray, rate: np.ndarray, per_day: int) -> np.nda
     >>> _within_days(np.array([1.5, 1.5, 1.5, 1.5, 1.5, 1.5]), rate, 3)
     array([1.2, 2.8, 2. , 1.2, 2.8, 2. ])
     """
-    days = rate.reshape(-1, per_day)
+    low, high, seen = _day_range(rate.reshape(-1, per_day))
+    by_day = expected.reshape(-1, per_day)
+    return np.where(seen >= 2, np.clip(by_day, low, high), by_day).ravel()
+
+
+def _day_range(table: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lowest and highest value at each time of day (column) over the days (rows) of
+    ``table``, NaNs ignored, and how many days are seen there."""
     with np.errstate(invalid="ignore"):
-        low, high = np.fmin.reduce(days, axis=0), np.fmax.reduce(days, axis=0)
-    seen = np.sum(~np.isnan(days), axis=0) >= 2
-    bounded = np.clip(expected.reshape(-1, per_day), low, high)
-    return np.where(seen, bounded, expected.reshape(-1, per_day)).ravel()
+        low, high = np.fmin.reduce(table, axis=0), np.fmax.reduce(table, axis=0)
+    return low, high, np.sum(~np.isnan(table), axis=0)
 
 
 def _two_day_kind(table: np.ndarray, mine: np.ndarray, profile: np.ndarray) -> np.ndarray:
@@ -357,12 +362,9 @@ def _two_day_kind(table: np.ndarray, mine: np.ndarray, profile: np.ndarray) -> n
     >>> _two_day_kind(table, weekend, table[:3].mean(axis=0)).round(2)
     array([2.05, 1.85, 1.5 , 1.35, 1.8 , 1.  ])
     """
-    own = np.where(mine[:, None], table, np.nan)
-    other = np.where(mine[:, None], np.nan, table)
-    with np.errstate(invalid="ignore"):
-        low, high = np.fmin.reduce(own, axis=0), np.fmax.reduce(own, axis=0)
-        other_low, other_high = np.fmin.reduce(other, axis=0), np.fmax.reduce(other, axis=0)
-    usable = (np.sum(~np.isnan(own), axis=0) == 2) & (np.sum(~np.isnan(other), axis=0) >= 3)
+    low, high, seen = _day_range(np.where(mine[:, None], table, np.nan))
+    other_low, other_high, other_seen = _day_range(np.where(mine[:, None], np.nan, table))
+    usable = (seen == 2) & (other_seen >= 3)
     beyond = usable & ((low > other_high) | (high < other_low))
     if usable.mean() < 0.5 or beyond.sum() < KIND_SHARE * usable.sum():
         return profile
