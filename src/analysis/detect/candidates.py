@@ -84,6 +84,12 @@ class Candidate:
     screened: bool = False  # found by pooling regions (not by the fixed rules)
     calibrated: bool = False  # judged against its series' own history (enough days for it)
 
+    @classmethod
+    def of(cls, key: tuple, base: SeriesBaseline, a: int, b: int, **flags: bool) -> Candidate:
+        """The candidate of bins ``a..b`` (indices into ``base.times``) of series ``key``."""
+        hi = base.times[b] + base.width
+        return cls(key, base.times[a], hi, candidate_excess(base, a, b), **flags)
+
 
 def candidate_excess(base: SeriesBaseline, a: int, b: int) -> float:
     seen = ~np.isnan(base.observed[a : b + 1])
@@ -108,7 +114,7 @@ def loose_candidates(
     :data:`COMPANION_RATIO` (for :func:`companions`)."""
     loose = {**rules, "min_ratio": COMPANION_RATIO}
     return [
-        Candidate(key, base.times[a], base.times[b] + base.width, candidate_excess(base, a, b))
+        Candidate.of(key, base, a, b)
         for key, base in bases.items()
         for a, b in flag_candidates(base, **loose)  # type: ignore[arg-type]
     ]

@@ -11,7 +11,6 @@ from tqdm import tqdm
 from analysis.baseline import SeriesBaseline, fitted_baselines
 from analysis.detect.candidates import (
     Candidate,
-    candidate_excess,
     companions,
     flag_candidates,
     group_events,
@@ -291,8 +290,6 @@ def _candidates(
         extra = [] if own is None else screened_stretches(base, own, pool,
                                                           merge_gap=rules["merge_gap"])  # fmt: skip
         extra = [(a, b) for a, b in extra if not taken[a : b + 1].any()]
-        out += [Candidate(key, base.times[a], base.times[b] + base.width,
-                          candidate_excess(base, a, b), screened=(a, b) in extra,
-                          calibrated=own is not None)
+        out += [Candidate.of(key, base, a, b, screened=(a, b) in extra, calibrated=own is not None)
                 for a, b in fixed + extra]  # fmt: skip
     return out
