@@ -30,7 +30,7 @@ def test_the_baselines_are_fitted_once_and_handed_to_each_step(monkeypatch):
     """expected_reports, estimate_outages and regional_impact each fitted their own baselines
     (three fits of every series for one study); the study now fits them once and hands them
     on, with the same results as each step fitting its own."""
-    import analysis.baseline as baseline
+    import analysis.baseline.frames as baseline  # where series_baselines calls it
     from analysis import estimate_outages, expected_reports, regional_impact
     from analysis.schema import group_keys
 
@@ -57,7 +57,7 @@ def test_a_study_validates_its_reports_once(monkeypatch):
     reports = Study.from_file(FIXTURES / "counts_90s.csv").reports
     checks = []
     check = schema.validate_reports
-    for module in ("baseline", "detect.estimate", "impact.regional", "study"):
+    for module in ("baseline.frames", "detect.estimate", "impact.regional", "study"):
         monkeypatch.setattr(f"analysis.{module}.validate_reports",
                             lambda *a, **k: checks.append(1) or check(*a, **k))  # fmt: skip
     study = Study(reports)
