@@ -11,7 +11,8 @@ flagged at a lower ratio beside it (:func:`companions`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,8 @@ import pandas as pd
 from analysis.baseline import SeriesBaseline
 
 __all__ = [
-    "COMPANION_RATIO", "Candidate", "candidate_excess", "companions", "flag_candidates",
-    "group_events", "loose_candidates", "merge_flags",
+    "COMPANION_RATIO", "Candidate", "candidate_excess", "companions", "fit_limits",
+    "flag_candidates", "group_events", "loose_candidates", "merge_flags", "split_event",
 ]  # fmt: skip
 
 #: Ratio of reports to the baseline at which another series counts as rising with a lone
@@ -105,6 +106,134 @@ def group_events(candidates: list[Candidate], pad: pd.Timedelta) -> list[list[Ca
         else:
             events.append([c])
     return events
+
+
+#: A series lies *between* two of its candidates where its excess over the baseline there (as
+#: a share of the baseline) is at most this share of the excess over either candidate: its
+#: reports fell back most of the way, not only below the candidates' ratio (reports that
+#: fade from 15 to 2.5 times their level while the outage lasts leave gaps in its flags).
+DIP = 1 / 3
+
+
+def split_event(
+    event: list[Candidate], bases: dict[tuple, SeriesBaseline]
+) -> list[list[Candidate]]:
+    """An event cut where at least half of its series (and two or more) lie between two of
+    their candidates at once (see :data:`DIP`), into the events before and after, each cut
+    again where that holds; a candidate that spans the cut is cut with it (its excess shared
+    in proportion to time).
+
+    :func:`group_events` joins candidates across series whose padded spans overlap, so two
+    outages an hour or more apart joined into one event wherever one series stayed flagged
+    between them (a region the outages did not hit, whose screen flagged it for three hours),
+    and their windows were read as one. Within a series, stretches closer than the merge gap
+    are already one candidate: between two of its candidates a series fell back for longer
+    than that.
+
+    Examples
+    --------
+    Three regions down twice (reports 5 times their level), an hour apart, and one raised
+    throughout:
+
+    >>> from analysis.baseline import SeriesBaseline
+    >>> t = pd.date_range("2025-03-25", periods=48, freq="5min", tz="UTC")
+    >>> twice = np.r_[np.full(6, 10.0), np.full(12, 50.0), np.full(12, 11.0), np.full(18, 50.0)]
+    >>> def base(y):
+    ...     return SeriesBaseline(t, y, np.full(48, 10.0), 100.0, t.freq, 7, False)
+    >>> bases = {("BRA",): base(np.full(48, 30.0))} | {(r,): base(twice) for r in "ABC"}
+    >>> event = [Candidate((r,), t[a], t[b], 480.0) for r in "ABC" for a, b in ((6, 18), (30, 47))]
+    >>> event.append(Candidate(("BRA",), t[6], t[47], 820.0))
+    >>> parts = split_event(event, bases)
+    >>> [(len(part), str(max(c.hi for c in part).time())) for part in parts]
+    [(4, '02:00:00'), (4, '03:55:00')]
+    """
+    spans: dict[tuple, list[Candidate]] = {}
+    for c in sorted(event, key=lambda c: c.lo):
+        spans.setdefault(c.key, []).append(c)
+    gaps = [(a.hi, b.lo) for key, mine in spans.items() for a, b in pairwise(mine)
+            if _fell_back(bases[key], a, b)]  # fmt: skip
+    if not gaps:
+        return [event]
+    at, count = max(((lo + (hi - lo) / 2, sum(g[0] <= lo + (hi - lo) / 2 <= g[1] for g in gaps))
+                     for lo, hi in gaps), key=lambda x: (x[1], -x[0].value))  # fmt: skip
+    if count < max(2, len(spans) / 2):
+        return [event]
+    before = [_cut(c, c.lo, min(c.hi, at)) for c in event if c.lo < at]
+    after = [_cut(c, max(c.lo, at), c.hi) for c in event if c.hi > at]
+    return [*split_event(before, bases), *split_event(after, bases)]
+
+
+def _fell_back(base: SeriesBaseline, a: Candidate, b: Candidate) -> bool:
+    """Whether the series' excess between candidates ``a`` and ``b`` is at most :data:`DIP`
+    of its excess over either."""
+    gap, first, second = (_excess_ratio(base, lo, hi)
+                          for lo, hi in ((a.hi, b.lo), (a.lo, a.hi), (b.lo, b.hi)))  # fmt: skip
+    return gap <= DIP * min(first, second)
+
+
+def _excess_ratio(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
+    """Reports over the baseline from ``lo`` to ``hi`` (bins seen), as a share of the baseline."""
+    a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
+    seen = ~np.isnan(base.observed[a:b])
+    expected = float(np.sum(base.expected[a:b][seen]))
+    return float(np.sum(base.observed[a:b][seen])) / max(expected, 1e-9) - 1
+
+
+def _cut(c: Candidate, lo: pd.Timestamp, hi: pd.Timestamp) -> Candidate:
+    """Candidate ``c`` cut to ``[lo, hi)``, with its share of the excess in time."""
+    if (lo, hi) == (c.lo, c.hi):
+        return c
+    return replace(c, lo=lo, hi=hi, excess=c.excess * ((hi - lo) / (c.hi - c.lo)))
+
+
+#: Per series, the end of its latest candidate in an earlier event and the start of its first
+#: in a later one (``None``: none within the event's fitting range).
+Limits = dict[tuple, tuple[pd.Timestamp | None, pd.Timestamp | None]]
+
+
+def fit_limits(
+    events: list[list[Candidate]], before: pd.Timedelta, after: pd.Timedelta, min_keys: int = 1
+) -> list[Limits]:
+    """For each event of :func:`group_events`, where each series' candidates of the other
+    events seen in ``min_keys`` series or more lie within its fitting range (``before`` its
+    first candidate to ``after`` its last): a series' data for the event's fit stops at them.
+    An event seen in fewer series is not fitted (``min_regions`` of
+    :func:`~analysis.detect.estimate_outages`), and may be a late rise of reports within a
+    long outage, so it sets no limit.
+
+    Without the limits, one event's fit took the next event's reports in as its own: two
+    outages of an hour, three hours apart in six regions, came out as one window over both
+    (14:03-19:12 for 14:00-15:00 and 18:00-18:45).
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2017-05-03 14:00", tz="UTC")
+    >>> h = pd.Timedelta("1h")
+    >>> events = [[Candidate(("BRA",), t, t + h, 500.0)],
+    ...           [Candidate(("BRA",), t + 2.5 * h, t + 3.5 * h, 400.0)]]
+    >>> limits = fit_limits(events, 2 * h, 4 * h)
+    >>> limits[0][("BRA",)][1].strftime("%H:%M"), limits[1][("BRA",)][0].strftime("%H:%M")
+    ('16:30', '15:00')
+    """
+    spans = [(min(c.lo for c in e), max(c.hi for c in e)) for e in events]
+    seen = [len({c.key for c in e}) >= min_keys for e in events]
+    out = []
+    for i, (lo, hi) in enumerate(spans):
+        limits: Limits = {}
+        j = i - 1  # events' spans are disjoint and in order: each ends before the next starts
+        while j >= 0 and spans[j][1] > lo - before:
+            for c in events[j] if seen[j] else ():
+                prev, _ = limits.get(c.key, (None, None))
+                limits[c.key] = (c.hi if prev is None else max(prev, c.hi), None)
+            j -= 1
+        j = i + 1
+        while j < len(events) and spans[j][0] < hi + after:
+            for c in events[j] if seen[j] else ():
+                prev, nxt = limits.get(c.key, (None, None))
+                limits[c.key] = (prev, c.lo if nxt is None else min(nxt, c.lo))
+            j += 1
+        out.append(limits)
+    return out
 
 
 def loose_candidates(

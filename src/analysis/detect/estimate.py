@@ -12,9 +12,11 @@ from analysis.baseline import SeriesBaseline, fitted_baselines
 from analysis.detect.candidates import (
     Candidate,
     companions,
+    fit_limits,
     flag_candidates,
     group_events,
     loose_candidates,
+    split_event,
 )
 from analysis.detect.drops import drop_windows
 from analysis.detect.pooling import estimate_event
@@ -181,7 +183,9 @@ def estimate_outages(
         candidates = _candidates(mine, screen=pooled, rules=rules)
         required = min_regions if len(keys) >= ISOLATION_SERIES else 1
         found, loose = [], None
-        for event in group_events(candidates, before):
+        events = [part for e in group_events(candidates, before) for part in split_event(e, mine)]
+        limits = fit_limits(events, before, after, min_keys=required)
+        for event, limit in zip(events, limits, strict=True):
             if required > 1 and len({c.key for c in event}) == 1 and not event[0].calibrated:
                 loose = loose_candidates(mine, rules) if loose is None else loose
                 event = event + companions(event, loose, before)
@@ -191,6 +195,7 @@ def estimate_outages(
                 event, keys, bases, service, key_names,
                 level=level, min_lr=min_lr, own_fit_excess=own_fit_excess, pooled=pooled,
                 max_pooled_regions=max_pooled_regions, before=before, after=after,
+                limits=limit,
             )  # fmt: skip
             if _regions_seen(event_rows) >= required:
                 found += event_rows

@@ -9,6 +9,7 @@ discovery among the event's regions (see :func:`borrowers`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.baseline import SeriesBaseline
-from analysis.detect.candidates import Candidate
+from analysis.detect.candidates import Candidate, Limits
 from analysis.detect.intervals import (
     Envelope,
     bin_floor,
@@ -112,13 +113,16 @@ def estimate_event(
     max_pooled_regions: int,
     before: pd.Timedelta,
     after: pd.Timedelta,
+    limits: Limits | None = None,
 ) -> list[dict]:
     """Rows of one event: the pooled ``WLD`` window, regions' own fits and borrowed windows
-    (see the module notes)."""
+    (see the module notes). A series' data for the fits stops at its candidates of other
+    events (``limits``, from :func:`~analysis.detect.candidates.fit_limits`)."""
     # at least 3 bins each side: a start or an end needs normal bins beside it (daily bins)
     width = max(bases[c.key].width for c in event)
     lo = min(c.lo for c in event) - max(before, 3 * width)
     hi = max(c.hi for c in event) + max(after, 3 * width)
+    cut = _cutter(bases, lo, hi, limits or {})
     own: dict[tuple, Candidate] = {}
     for c in event:  # a region with two candidates in one event: keep the larger
         if c.key not in own or c.excess > own[c.key].excess:
@@ -126,7 +130,7 @@ def estimate_event(
     fit = None
     if pooled and len(own) >= 2:
         top = sorted(own.values(), key=lambda c: -c.excess)[:max_pooled_regions]
-        fit = _pooled_fit(top, bases, lo, hi)
+        fit = _pooled_fit(top, cut)
         if fit.collapsed and fit.width < COARSE_BINS:
             fit = None  # a spike shared by a few regions, not an outage to borrow
     if all(c.screened for c in own.values()) and (fit is None or fit.lr < POOLED_ONLY_LR):
@@ -135,7 +139,7 @@ def estimate_event(
     rows = [] if fit is None else [_pooled_row({**columns, "region": "WLD"}, fit, level)]
     borrowed = []
     for key in keys:
-        w = cut_window(bases[key], key[-1], lo, hi)
+        w = cut(key)
         if not len(w.observed) or np.isnan(w.observed).all():
             continue
         columns = dict(zip(key_names, key, strict=True))
@@ -162,16 +166,29 @@ def estimate_event(
     return rows + _borrowed_rows(borrowed, rows, fit, level)
 
 
-def _pooled_fit(
-    top: list[Candidate], bases: dict[tuple, SeriesBaseline], lo: pd.Timestamp, hi: pd.Timestamp
-) -> PooledFit:
+def _cutter(
+    bases: dict[tuple, SeriesBaseline], lo: pd.Timestamp, hi: pd.Timestamp, limits: Limits
+) -> Callable[[tuple], Window]:
+    """Each series' data from ``lo`` to ``hi``, stopped at its ``limits``."""
+
+    def cut(key: tuple) -> Window:
+        prev, nxt = limits.get(key, (None, None))
+        return cut_window(bases[key], key[-1], lo if prev is None else max(lo, prev),
+                          hi if nxt is None else min(hi, nxt))  # fmt: skip
+
+    return cut
+
+
+def _pooled_fit(top: list[Candidate], cut: Callable[[tuple], Window]) -> PooledFit:
     """Fit one window and kernel shared by the ``top`` regions, each with its own amplitude."""
-    windows = [cut_window(bases[c.key], c.key[-1], lo, hi) for c in top]
+    windows = [cut(c.key) for c in top]
     origin = min(w.origin for w in windows)
     shifts = [(w.origin - origin) / MINUTE for w in windows]
     first = (min(c.lo for c in top) - origin) / MINUTE
     last = (max(c.hi for c in top) - origin) / MINUTE
-    starts = initial_params(first, last)
+    core = (float(np.median([(c.lo - origin) / MINUTE for c in top])),
+            float(np.median([(c.hi - origin) / MINUTE for c in top])))  # fmt: skip
+    starts = initial_params(first, last, core if len(top) >= 3 else None)
     params, ll, se, envelope, _ = fit_with_uncertainty(windows, shifts, starts, FIT)
     robust_phi = overdispersion(params.vector(), windows, shifts, robust=True)
     lr = 2 * (ll - sum(null_loglik(w) for w in windows)) / robust_phi
