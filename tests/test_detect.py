@@ -432,7 +432,8 @@ def test_an_end_interval_never_opens_before_its_start_interval():
     windows = estimate_outages(sim.reports)
     assert len(windows) > 300
     assert (windows["end_low"] >= windows["start_low"]).all()
-    assert (windows["start_high"] <= windows["end_high"]).all()
+    # (an end within the reports' lag of the data's end has no upper bound: see open_ends)
+    assert ((windows["start_high"] <= windows["end_high"]) | windows["ongoing"]).all()
     assert (windows["end_low"] <= windows["end"]).all()
     assert (windows["start_high"] >= windows["start"]).all()
     assert (windows["end_low"] == windows["start_low"]).sum() >= 5  # bound where it bit
@@ -581,3 +582,25 @@ def test_an_event_is_not_cut_where_its_reports_fade_below_the_flags_but_stay_rai
 
     assert len(split_event(*event(25.0))) == 1  # an excess of 1.5 between 3 and 2.5
     assert len(split_event(*event(15.0))) == 2  # 0.5: at most a third of either side's
+
+
+@pytest.mark.parametrize(("freq", "seen"), [("1min", "30min"), ("5min", "2h"), ("1h", "2h")])
+def test_an_outage_still_going_when_the_data_end_has_an_open_end(freq, seen):
+    """Reports pulled while a 3-hour outage goes on: the end was placed up to half an hour
+    past the data (1-minute bins, 30 minutes in) with an end interval reaching months
+    beyond, or an hour before the data's end with one closing 20 minutes after it (hourly
+    bins, 2 hours in). Now each window is ``ongoing``: its end is at most the data's end
+    and has no upper bound."""
+    regions = ("BRA", "IND", "DEU", "USA", "MEX", "IDN")
+    base = scenarios.quiet(days=8, regions=regions, freq=freq)
+    t0 = base.start + pd.Timedelta("7D 14h")
+    sim = simulate(base.replace(outages=(Outage(t0, t0 + pd.Timedelta("3h")),)), 1)
+    reports = sim.reports[sim.reports["time"] < t0 + pd.Timedelta(seen)]
+    found = estimate_outages(reports)
+    data_end = reports["time"].max() + pd.Timedelta(freq)
+    assert len(found) == 7
+    assert found["ongoing"].all()
+    assert (found["end"] <= data_end).all()
+    assert (found["start"] - t0).abs().max() < pd.Timedelta("5min")
+    assert found["end_high"].isna().all()
+    assert found["duration_high"].isna().all()

@@ -327,3 +327,24 @@ def test_the_service_measured_is_checked_not_filtered_to_nothing():
         service_reports(frame, "whatsap")
     main, service = service_reports(frame, "telegram")
     assert (service, main["reports"].tolist()) == ("telegram", [1, 2, 3])
+
+
+def test_an_outage_still_going_when_the_data_end_says_its_figures_count_to_there():
+    """The window's end has no upper bound (``ongoing``): the regional rows and the world
+    summary count the outage up to the data's end, say so in ``omitted`` and print."""
+    from analysis import Outage, estimate_outages, scenarios, simulate, summarize_impact
+    from analysis.impact.regional import ONGOING
+
+    base = scenarios.quiet(days=8, regions=("BRA", "IND", "DEU", "USA"), freq="5min")
+    t0 = base.start + pd.Timedelta("7D 14h")
+    sim = simulate(base.replace(outages=(Outage(t0, t0 + pd.Timedelta("3h")),)), 1)
+    reports = sim.reports[sim.reports["time"] < t0 + pd.Timedelta("2h")]
+    windows = estimate_outages(reports)
+    impact = regional_impact(reports, windows)
+    assert impact["omitted"].str.contains(ONGOING, regex=False).all()
+    assert (impact["end"] <= t0 + pd.Timedelta("2h")).all()
+    assert (impact["user_hours_exposed_high"] >= impact["user_hours_exposed"]).all()
+    world = summarize_impact(impact, windows)
+    assert world.omitted == ONGOING
+    assert world.duration_high <= pd.Timedelta("2h15min")  # to the data's end, from start_low
+    assert "still going on" in str(world)

@@ -212,6 +212,7 @@ def _add_series(
                        (getattr(w, "end_low", None), getattr(w, "end_high", None))):  # fmt: skip
             if lo is None or pd.isna(lo):
                 continue
+            hi = w.end if pd.isna(hi) else hi  # an outage still going on when the data end
             fig.add_vrect(x0=lo, x1=hi, fillcolor=OKABE_ITO[4], opacity=0.25, line_width=0,
                           **where)  # fmt: skip
         fig.add_vrect(x0=w.start, x1=w.end, fillcolor=OKABE_ITO[1], opacity=0.12,

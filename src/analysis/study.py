@@ -390,21 +390,26 @@ def depth_text(row: object) -> str:
 
 def ranges_text(windows: pd.DataFrame, what: str) -> pd.Series:
     """``low-high`` of ``what`` (``start`` or ``end``) as times of day, or with dates where
-    the interval leaves the day of the estimate.
+    the interval leaves the day of the estimate; a missing bound (the end of an outage still
+    going on when the data end) is ``open``.
 
     Examples
     --------
     >>> t = pd.Timestamp("2017-05-03 20:05", tz="UTC")
-    >>> w = pd.DataFrame({"start": [t], "start_low": [t - pd.Timedelta("1D")],
-    ...                   "start_high": [t + pd.Timedelta("5min")]})
+    >>> w = pd.DataFrame({"start": [t, t], "start_low": [t - pd.Timedelta("1D"), t],
+    ...                   "start_high": [t + pd.Timedelta("5min"), pd.NaT]})
     >>> ranges_text(w, "start").tolist()
-    ['2017-05-02 20:05-2017-05-03 20:10']
+    ['2017-05-02 20:05-2017-05-03 20:10', '20:05-open']
     """
     low, high, centre = windows[f"{what}_low"], windows[f"{what}_high"], windows[what]
     day = centre.dt.floor("D")
-    leaves = (low.dt.floor("D") != day) | (high.dt.floor("D") != day)
+    leaves = (low.dt.floor("D") != day) | (high.dt.floor("D").fillna(day) != day)
     fmt = np.where(leaves, "%Y-%m-%d %H:%M", "%H:%M")
+
+    def text(x: pd.Timestamp, f: str) -> str:
+        return "open" if pd.isna(x) else x.strftime(f)
+
     return pd.Series(
-        [f"{lo.strftime(f)}-{hi.strftime(f)}" for lo, hi, f in zip(low, high, fmt, strict=True)],
+        [f"{text(lo, f)}-{text(hi, f)}" for lo, hi, f in zip(low, high, fmt, strict=True)],
         index=windows.index,
     )

@@ -28,14 +28,14 @@ from analysis.detect.screen import (
 )
 from analysis.schema import LEVEL, group_keys, series_kinds, validate_reports
 
-__all__ = ["WINDOW_COLUMNS", "estimate_outages"]
+__all__ = ["WINDOW_COLUMNS", "data_ends", "estimate_outages", "open_ends"]
 
 #: Columns of the windows table, in order.
 WINDOW_COLUMNS = [
     "region", "start", "end", "duration", "duration_low", "duration_high", "start_low",
     "start_high", "end_low", "end_high",
     "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay",
-    "decay", "novelty_floor", "novelty_decay", "lr_stat", "weak_baseline", "kind",
+    "decay", "novelty_floor", "novelty_decay", "lr_stat", "weak_baseline", "ongoing", "kind",
     "depth", "depth_low", "depth_high",
 ]  # fmt: skip
 
@@ -50,7 +50,7 @@ _WINDOW_DTYPES = {
     "duration_low": "timedelta64[ns]", "duration_high": "timedelta64[ns]", "level": "float64",
     "peak_reports": "float64", "excess_reports": "float64", "delay": "timedelta64[ns]",
     "decay": "timedelta64[ns]", "novelty_floor": "float64", "novelty_decay": "timedelta64[ns]",
-    "lr_stat": "float64", "weak_baseline": "bool", "depth": "float64",
+    "lr_stat": "float64", "weak_baseline": "bool", "ongoing": "bool", "depth": "float64",
     "depth_low": "float64", "depth_high": "float64",
 }  # fmt: skip
 
@@ -145,6 +145,9 @@ def estimate_outages(
         reporting kernel: mean noticing delay and report decay, Timedelta),
         ``novelty_floor`` and ``novelty_decay`` (reports settle from the onset rate towards
         this share of it, with this time constant), ``lr_stat``, ``weak_baseline``,
+        ``ongoing`` (the series' data end before the window's end and its report tail do:
+        the end is then at most the data's end, and ``end_high`` and ``duration_high`` are
+        ``NaT``, as no upper bound can be read),
         ``kind`` (of the series) and, for drops, ``depth``, ``depth_low`` and
         ``depth_high`` (NaN for rises). No row for a region
         without an outage.
@@ -202,7 +205,8 @@ def estimate_outages(
         rows += [{**row, "kind": kind} for row in without_overlaps(found)]
         bar.update(len(keys))
     bar.close()
-    out = ordered_intervals(pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS]))
+    out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    out = open_ends(ordered_intervals(out), data_ends(bases), key_names)
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
     return out.sort_values([*key_names, "start"], ignore_index=True)
@@ -232,6 +236,72 @@ def ordered_intervals(windows: pd.DataFrame) -> pd.DataFrame:
     return windows.assign(
         end_low=windows["end_low"].mask(early, windows["start_low"]),
         start_high=windows["start_high"].mask(late, windows["end_high"]),
+    )
+
+
+def data_ends(
+    bases: Mapping[tuple, SeriesBaseline],
+) -> dict[tuple, tuple[pd.Timestamp, pd.Timedelta]]:
+    """Each series' data end (the end of its last bin seen, UTC) and its bin width, by key."""
+    out = {}
+    for key, base in bases.items():
+        seen = np.flatnonzero(~np.isnan(base.observed))
+        out[key] = (base.times[seen[-1] if len(seen) else 0] + base.width, base.width)
+    return out
+
+
+#: Data a window's end needs after it to be read as an end: a whole bin, and as long as the
+#: window's mean report lag (``delay + decay``), up to this long (a slow report tail read
+#: at coarse bins, 90 minutes at 15-minute bins, still shows where the reports fell).
+OPEN_END_TAIL = pd.Timedelta("1h")
+
+
+def open_ends(
+    windows: pd.DataFrame,
+    ends: Mapping[tuple, tuple[pd.Timestamp, pd.Timedelta]],
+    key_names: list[str],
+) -> pd.DataFrame:
+    """``windows`` with an ``ongoing`` column: its series' data (``ends``, from
+    :func:`data_ends`; a pooled ``WLD`` row: the latest of its service's series) stop less
+    than a bin, or less than the window's mean report lag (up to :data:`OPEN_END_TAIL`),
+    after the window's end, so the reports cannot tell whether the
+    outage ended there. The end is then at most the data's end, and its upper bounds
+    (``end_high``, ``duration_high``) are ``NaT``. A report frame that stops while an outage
+    goes on (data pulled during it) had its end placed up to half an hour past the data,
+    with an interval reaching months beyond them.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2017-05-03 20:00", tz="UTC")
+    >>> m = pd.Timedelta("1min")
+    >>> w = pd.DataFrame({"region": ["BRA", "WLD"], "start": t, "end": t + 58 * m,
+    ...                   "end_low": t + 20 * m, "end_high": t + 300 * m,
+    ...                   "duration_high": 300 * m, "delay": 8 * m, "decay": 8 * m})
+    >>> ends = {("BRA",): (t + 30 * m, m), ("IND",): (t + 90 * m, m)}
+    >>> out = open_ends(w, ends, ["region"])
+    >>> out["end"].dt.strftime("%H:%M").tolist(), out["end_high"].isna().tolist()
+    (['20:30', '20:58'], [True, False])
+    """
+    if windows.empty:
+        return windows.assign(ongoing=pd.Series(dtype=bool))
+    latest: dict[tuple, tuple[pd.Timestamp, pd.Timedelta]] = {}
+    for key, end in ends.items():
+        latest[key[:-1]] = max(latest.get(key[:-1], end), end)
+    keys = zip(*(windows[name] for name in key_names), strict=True)
+    last = [ends.get(k, latest.get(k[:-1], (pd.NaT, pd.NaT))) for k in keys]
+    until = pd.Series([u for u, _ in last], index=windows.index, dtype=windows["end"].dtype)
+    width = pd.to_timedelta(pd.Series([w for _, w in last], index=windows.index))
+    lag = pd.to_timedelta(windows["delay"]) + pd.to_timedelta(windows["decay"])
+    need = np.maximum(width, lag.fillna(pd.Timedelta(0)).clip(upper=OPEN_END_TAIL))
+    ongoing = (until - windows["end"] < need).fillna(False).astype(bool)
+    end = windows["end"].mask(ongoing & (windows["end"] > until), until)
+    return windows.assign(
+        end=end,
+        duration=end - windows["start"],
+        end_low=windows["end_low"].mask(ongoing & (windows["end_low"] > end), end),
+        end_high=windows["end_high"].mask(ongoing),
+        duration_high=windows["duration_high"].mask(ongoing),
+        ongoing=ongoing,
     )
 
 

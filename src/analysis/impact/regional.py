@@ -52,6 +52,11 @@ IMPACT_COLUMNS = [
     "weak_baseline", "missing_reference", "omitted", "level",
 ]  # fmt: skip
 
+#: What a window still going on when the data end (``ongoing``, see
+#: :func:`~analysis.detect.estimate_outages`) leaves out of its row (``omitted``).
+ONGOING = ("upper bounds past the data: the outage was still going on when the data end, so "
+           "the figures and their upper bounds count it up to there")  # fmt: skip
+
 #: What each signal kind leaves out of its rows, and why (``omitted``).
 OMITTED = {
     "reports": "",
@@ -341,6 +346,8 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
         **_rival(context.rival_bases.get(o.region), start, context.rival_tail, context.zq),
         "weak_baseline": s.weak, "omitted": OMITTED[kind], "level": context.level,
     }  # fmt: skip
+    if _given(getattr(o, "ongoing", None), False):
+        row["omitted"] = "; ".join(x for x in (row["omitted"], ONGOING) if x)
     if kind == "reports":
         return {**row, **_people_figures(row, ref, zone, context, log_se_duration)}
     if kind == "level":

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.impact.regional import ONGOING, _given
 from analysis.schema import hours_minutes
 
 
@@ -110,13 +111,13 @@ def _window(impact: pd.DataFrame, outages: pd.DataFrame | None) -> tuple:
     if world is not None:
         start, end = world["start"], world["end"]
         low = world.get("duration_low", world.get("end_low", end) - world.get("start_high", start))
-        high = world.get(
-            "duration_high", world.get("end_high", end) - world.get("start_low", start)
-        )
+        high = world.get("duration_high", pd.NaT)
+        if pd.isna(high):  # no interval given, or the outage went on past the data (to there)
+            high = _given(world.get("end_high"), end) - _given(world.get("start_low"), start)
     else:  # several regions' windows: their span, and its envelope
         start, end = impact["start"].min(), impact["end"].max()
         low = impact["end_low"].max() - impact["start_high"].min()
-        high = impact["end_high"].max() - impact["start_low"].min()
+        high = impact["end_high"].fillna(impact["end"]).max() - impact["start_low"].min()
     return start, end, max(low, pd.Timedelta(0)), high
 
 
@@ -154,11 +155,13 @@ def summarize_impact(impact: pd.DataFrame, outages: pd.DataFrame | None = None) 
     excess = float(counted["excess_reports"].sum()) if len(counted) else np.nan
     half = zq * float(np.sqrt(np.sum(np.square(counted["excess_se"]))))
     incomplete = counted.loc[counted["missing_reference"].fillna("") != "", "region"]
-    omitted = ""
+    ongoing = impact["omitted"].fillna("").str.contains(ONGOING, regex=False).any()
+    omitted = ONGOING if ongoing else ""
     if len(counted) < len(impact):
         others = ", ".join(sorted(impact.loc[kinds != "reports", "region"].unique()))
-        omitted = (f"users, user-hours, excess reports and cost of {others}: their series are "
-                   "levels or indices, which count no people")  # fmt: skip
+        kinds_note = (f"users, user-hours, excess reports and cost of {others}: their series "
+                      "are levels or indices, which count no people")  # fmt: skip
+        omitted = "; ".join(x for x in (kinds_note, omitted) if x)
 
     def total(column: str, frame: pd.DataFrame = counted) -> float:
         return float(frame[column].fillna(0).sum()) if len(frame) else np.nan

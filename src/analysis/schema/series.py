@@ -27,13 +27,18 @@ def width_text(width: pd.Timedelta) -> str:
 
 
 def hours_minutes(d: pd.Timedelta) -> str:
-    """A duration as hours and minutes, to the nearest minute.
+    """A duration as hours and minutes, to the nearest minute; ``open`` where it is missing
+    (the upper bound of an outage still going on when the data end).
 
     Examples
     --------
     >>> hours_minutes(pd.Timedelta("115min")), hours_minutes(pd.Timedelta("124min 50s"))
     ('1h55m', '2h05m')
+    >>> hours_minutes(pd.NaT)
+    'open'
     """
+    if pd.isna(d):
+        return "open"
     minutes = round(d / pd.Timedelta("1min"))
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
