@@ -314,19 +314,23 @@ def initial_params(
     candidates' span, minutes on the window's clock): a shorter outage whose reports lag 19
     minutes on average and, as the fit may stop near either, one over the whole span whose
     reports lag 3 minutes and fade; and, given the ``core`` of several series' candidates
-    (the median of their first minutes and of their last), one over it whose reports lag 3
-    minutes. The whole span is as long as the longest candidate (a sparse series flagged for
-    an hour either side of the outage), and both other starts stopped at a 5-minute window
-    with a 16-minute report tail where a 30-minute window whose reports fade fitted ten
-    regions' reports better (held-out ``peak_and_fade`` case 4 of ``benchmarks/stress.py``).
+    (the median of their first minutes and of their last) where it leaves out a quarter of
+    the span or more, one over it whose reports lag 3 minutes. The whole span is as long as
+    the longest candidate (a sparse series flagged for an hour either side of the outage),
+    and both other starts stopped at a 5-minute window with a 16-minute report tail where a
+    30-minute window whose reports fade fitted ten regions' reports better (held-out
+    ``peak_and_fade`` case 4 of ``benchmarks/stress.py``). Where the core is most of the span
+    the third start adds little to the second and would cost a third of the fitting time.
 
     Examples
     --------
     >>> [(p.start, p.end, p.delay + p.decay) for p in initial_params(100.0, 160.0, (110.0, 150.0))]
     [(95.0, 135.0, 19.0), (100.0, 160.0, 3.0), (110.0, 150.0, 3.0)]
+    >>> len(initial_params(100.0, 160.0, (105.0, 155.0)))
+    2
     """
     starts = (Params(first - 5, max(last - 25, first), 4.0, 15.0, 0.5, 60.0),
               Params(first, max(last, first + 5), 1.0, 2.0, 0.3, 20.0))  # fmt: skip
-    if core is None:
+    if core is None or (core[0] - first) + (last - core[1]) < (last - first) / 4:
         return starts
     return (*starts, Params(core[0], max(core[1], core[0] + 5), 1.0, 2.0, 0.3, 20.0))
