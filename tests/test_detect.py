@@ -604,3 +604,20 @@ def test_an_outage_still_going_when_the_data_end_has_an_open_end(freq, seen):
     assert (found["start"] - t0).abs().max() < pd.Timedelta("5min")
     assert found["end_high"].isna().all()
     assert found["duration_high"].isna().all()
+
+
+@pytest.mark.parametrize("freq", ["1min", "5min"])
+def test_two_outages_under_an_hour_apart_whose_report_tails_bridge_them_are_read_as_two(freq):
+    """Report tails kept every region flagged between two outages 45-60 minutes apart, so no
+    series had two candidates and both outages came out as one window in every region (six
+    seeds of six); each series' fall back between them now cuts the event."""
+    regions = ("BRA", "IND", "DEU", "USA", "MEX", "IDN")
+    base = scenarios.quiet(days=8, regions=regions, freq=freq)
+    t0, hour = base.start + pd.Timedelta("7D 14h"), pd.Timedelta("1h")
+    for gap, seed in ((pd.Timedelta("45min"), 1), (pd.Timedelta("60min"), 2)):
+        outages = (Outage(t0, t0 + hour), Outage(t0 + hour + gap, t0 + 1.75 * hour + gap))
+        sim = simulate(base.replace(outages=outages), seed)
+        scores = score_outages(estimate_outages(sim.reports), sim.truth)
+        assert scores["matched"].sum() == 12
+        assert not scores["false_alarm"].any()
+        assert scores["end_error"].abs().median() <= pd.Timedelta("10min")

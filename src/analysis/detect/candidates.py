@@ -4,9 +4,11 @@ This is the cheap first pass of :func:`~analysis.detect.estimate_outages` (and, 
 tracker-style peer :func:`~analysis.detect.threshold_outages`): bins whose trailing report
 total exceeds the expected total by a ratio, a number of reports and a number of
 negative-binomial standard deviations are flagged; flagged stretches closer than a merge gap
-are joined; candidates whose padded spans overlap across regions form one event. An event
-seen in one series where no history calibrates a screen takes the other series' stretches
-flagged at a lower ratio beside it (:func:`companions`).
+are joined; candidates whose padded spans overlap across regions form one event, cut where
+its series fell back between two of their candidates (:func:`split_event`), and
+each event's fit stops at its series' candidates of the events beside it
+(:func:`fit_limits`). An event seen in one series where no history calibrates a screen
+takes the other series' stretches flagged at a lower ratio beside it (:func:`companions`).
 """
 
 from __future__ import annotations
@@ -118,17 +120,19 @@ DIP = 1 / 3
 def split_event(
     event: list[Candidate], bases: dict[tuple, SeriesBaseline]
 ) -> list[list[Candidate]]:
-    """An event cut where at least half of its series (and two or more) lie between two of
-    their candidates at once (see :data:`DIP`), into the events before and after, each cut
-    again where that holds; a candidate that spans the cut is cut with it (its excess shared
-    in proportion to time).
+    """An event cut at a time where two of its series or more fell back, between two of
+    their candidates (see :data:`DIP`) or within one (:func:`_dips`), and at least as many as
+    have a candidate across that time without falling back; into the events before and
+    after, each cut again where that holds. A candidate across the cut is cut with it
+    (:func:`_cut`). Series with candidates on one side only (a region one of two outages
+    hit) say nothing about the cut, nor do the candidates that the screen found by pooling
+    regions: their reports are too few to show a fall (in development ``powerlaw_tail`` case
+    7, three such regions' gaps and noise cut a 5-hour outage in three regions in two).
 
     :func:`group_events` joins candidates across series whose padded spans overlap, so two
-    outages an hour or more apart joined into one event wherever one series stayed flagged
-    between them (a region the outages did not hit, whose screen flagged it for three hours),
-    and their windows were read as one. Within a series, stretches closer than the merge gap
-    are already one candidate: between two of its candidates a series fell back for longer
-    than that.
+    outages 30 minutes to 2 hours apart were one event, and their windows were read as one:
+    report tails keep series flagged between them, and one series flagged throughout (a
+    region the outages did not hit, which the screen flagged for three hours) joins them.
 
     Examples
     --------
@@ -149,17 +153,28 @@ def split_event(
     """
     spans: dict[tuple, list[Candidate]] = {}
     for c in sorted(event, key=lambda c: c.lo):
-        spans.setdefault(c.key, []).append(c)
-    gaps = [(a.hi, b.lo) for key, mine in spans.items() for a, b in pairwise(mine)
-            if _fell_back(bases[key], a, b)]  # fmt: skip
-    if not gaps:
+        if not c.screened:  # a stretch the screen found by pooling is too faint to read
+            spans.setdefault(c.key, []).append(c)
+    gaps = {key: [(a.hi, b.lo) for a, b in pairwise(mine) if _fell_back(bases[key], a, b)]
+            + [dip for c in mine for dip in _dips(bases[key], c)]
+            for key, mine in spans.items()}  # fmt: skip
+    middles = sorted(lo + (hi - lo) / 2 for mine in gaps.values() for lo, hi in mine)
+    if not middles:
         return [event]
-    at, count = max(((lo + (hi - lo) / 2, sum(g[0] <= lo + (hi - lo) / 2 <= g[1] for g in gaps))
-                     for lo, hi in gaps), key=lambda x: (x[1], -x[0].value))  # fmt: skip
-    if count < max(2, len(spans) / 2):
+    held = [sum(any(lo <= at <= hi for lo, hi in mine) for mine in gaps.values())
+            for at in middles]  # fmt: skip
+    count = max(held)
+    at = middles[held.index(count)]  # the earliest of the times most series fell back at
+    across = sum(
+        any(c.lo < at < c.hi for c in spans[key])
+        for key, mine in gaps.items()
+        if not any(lo <= at <= hi for lo, hi in mine)
+    )  # raised throughout: fmt: skip
+    if count < max(2, across):
         return [event]
-    before = [_cut(c, c.lo, min(c.hi, at)) for c in event if c.lo < at]
-    after = [_cut(c, max(c.lo, at), c.hi) for c in event if c.hi > at]
+    parts = [_cut(c, bases[c.key], at) for c in event]
+    before = [a for a, _ in parts if a is not None]
+    after = [b for _, b in parts if b is not None]
     return [*split_event(before, bases), *split_event(after, bases)]
 
 
@@ -171,6 +186,48 @@ def _fell_back(base: SeriesBaseline, a: Candidate, b: Candidate) -> bool:
     return gap <= DIP * min(first, second)
 
 
+#: Shortest stretch within one candidate over which a series must fall back (:func:`_dips`):
+#: a service that comes back for 3-15 minutes and fails again (``flapping`` of
+#: ``benchmarks/stress.py``) is one outage.
+DIP_MIN = pd.Timedelta("20min")
+
+
+def _dips(base: SeriesBaseline, c: Candidate) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Stretches of :data:`DIP_MIN` or longer inside candidate ``c`` where the series fell
+    back: its excess over the baseline (as a share of it, summed over a quarter of an hour)
+    at most :data:`DIP` of its highest before the stretch and of its highest after, both at
+    least 1 (reports doubled). Two outages half an hour to an hour apart keep a series
+    flagged between them, their report tails bridging the gap.
+
+    Examples
+    --------
+    >>> from analysis.baseline import SeriesBaseline
+    >>> t = pd.date_range("2025-03-25", periods=60, freq="5min", tz="UTC")
+    >>> y = np.r_[np.full(12, 60.0), np.full(6, 14.0), np.full(42, 60.0)]  # down 30 min
+    >>> base = SeriesBaseline(t, y, np.full(60, 10.0), 100.0, t.freq, 7, False)
+    >>> dips = _dips(base, Candidate(("BRA",), t[0], t[59], 1.0))
+    >>> [(str(a.time()), str(b.time())) for a, b in dips]
+    [('01:05:00', '01:25:00')]
+    """
+    a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (c.lo, c.hi))
+    seen = ~np.isnan(base.observed[a:b])
+    span = max(1, round(pd.Timedelta("15min") / base.width))
+
+    def summed(x: np.ndarray) -> np.ndarray:
+        return pd.Series(np.where(seen, x, 0.0)).rolling(span, center=True, min_periods=1).sum()
+
+    excess = (
+        summed(base.observed[a:b]) / np.maximum(summed(base.expected[a:b]), 1e-9) - 1
+    ).to_numpy()
+    before = np.maximum.accumulate(excess)
+    after = np.maximum.accumulate(excess[::-1])[::-1]
+    low = (excess <= DIP * np.minimum(before, after)) & (np.minimum(before, after) >= 1)
+    shortest = max(2, int(np.ceil(DIP_MIN / base.width)))
+    runs = merge_flags(low, pd.Timedelta(0), base.width)
+    return [(base.times[a + i], base.times[a + j] + base.width)
+            for i, j in runs if j - i + 1 >= shortest]  # fmt: skip
+
+
 def _excess_ratio(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
     """Reports over the baseline from ``lo`` to ``hi`` (bins seen), as a share of the baseline."""
     a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
@@ -179,11 +236,24 @@ def _excess_ratio(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> f
     return float(np.sum(base.observed[a:b][seen])) / max(expected, 1e-9) - 1
 
 
-def _cut(c: Candidate, lo: pd.Timestamp, hi: pd.Timestamp) -> Candidate:
-    """Candidate ``c`` cut to ``[lo, hi)``, with its share of the excess in time."""
-    if (lo, hi) == (c.lo, c.hi):
-        return c
-    return replace(c, lo=lo, hi=hi, excess=c.excess * ((hi - lo) / (c.hi - c.lo)))
+def _cut(
+    c: Candidate, base: SeriesBaseline, at: pd.Timestamp
+) -> tuple[Candidate | None, Candidate | None]:
+    """Candidate ``c`` before and after ``at`` (``None``: no part on that side), each part's
+    excess recounted. A part across the cut whose excess (as a share of the baseline) is at
+    most :data:`DIP` of the other's is the other's report tail or lead-in, and is dropped: a
+    region one outage hit stays flagged into the next's span, and its tail read as a second
+    window of its own."""
+    if c.hi <= at or c.lo >= at:
+        return (c, None) if c.hi <= at else (None, c)
+    first, second = _excess_ratio(base, c.lo, at), _excess_ratio(base, at, c.hi)
+
+    def part(lo: pd.Timestamp, hi: pd.Timestamp) -> Candidate:
+        a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
+        return replace(c, lo=lo, hi=hi, excess=candidate_excess(base, a, max(b - 1, a)))
+
+    return (part(c.lo, at) if first > DIP * second else None,
+            part(at, c.hi) if second > DIP * first else None)  # fmt: skip
 
 
 #: Per series, the end of its latest candidate in an earlier event and the start of its first

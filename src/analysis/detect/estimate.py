@@ -145,9 +145,9 @@ def estimate_outages(
         reporting kernel: mean noticing delay and report decay, Timedelta),
         ``novelty_floor`` and ``novelty_decay`` (reports settle from the onset rate towards
         this share of it, with this time constant), ``lr_stat``, ``weak_baseline``,
-        ``ongoing`` (the series' data end before the window's end and its report tail do:
-        the end is then at most the data's end, and ``end_high`` and ``duration_high`` are
-        ``NaT``, as no upper bound can be read),
+        ``ongoing`` (the series' data stop too soon after the window's end to show the
+        reports back to normal, see :func:`open_ends`: the end is then at most the data's
+        end, and ``end_high`` and ``duration_high`` are ``NaT``),
         ``kind`` (of the series) and, for drops, ``depth``, ``depth_low`` and
         ``depth_high`` (NaN for rises). No row for a region
         without an outage.
@@ -264,11 +264,11 @@ def open_ends(
     """``windows`` with an ``ongoing`` column: its series' data (``ends``, from
     :func:`data_ends`; a pooled ``WLD`` row: the latest of its service's series) stop less
     than a bin, or less than the window's mean report lag (up to :data:`OPEN_END_TAIL`),
-    after the window's end, so the reports cannot tell whether the
-    outage ended there. The end is then at most the data's end, and its upper bounds
-    (``end_high``, ``duration_high``) are ``NaT``. A report frame that stops while an outage
-    goes on (data pulled during it) had its end placed up to half an hour past the data,
-    with an interval reaching months beyond them.
+    after the window's end, so the reports cannot tell whether the outage ended there. The
+    end is then at most the data's end, and its upper bounds (``end_high``,
+    ``duration_high``) are ``NaT``. A report frame that stops while an outage goes on (data
+    pulled during it) had its end placed up to half an hour past the data, with an interval
+    reaching months beyond them.
 
     Examples
     --------
