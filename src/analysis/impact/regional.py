@@ -315,11 +315,11 @@ def _checked_outages(outages: pd.DataFrame, service: str | None) -> pd.DataFrame
 def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Context) -> dict:
     """One region's row for window ``o`` (a row of the outages table)."""
     start, end = o.start, o.end
-    bounds = {name: _given(getattr(o, name, None), default) for name, default in
+    bounds = {name: given(getattr(o, name, None), default) for name, default in
               (("start_low", start), ("start_high", start), ("end_low", end),
                ("end_high", end), ("duration_low", end - start),
                ("duration_high", end - start))}  # fmt: skip
-    z_window = float(stats.norm.ppf(0.5 + _given(getattr(o, "level", None), context.level) / 2))
+    z_window = float(stats.norm.ppf(0.5 + given(getattr(o, "level", None), context.level) / 2))
     tail = pd.Timedelta(0) if kind == "level" else _tail(o, context.tail)
     s = window_sum(base, start, end + tail, avoid)
     se_window = _window_se(base, bounds, start, end, tail, z_window)
@@ -346,7 +346,7 @@ def _row(o: object, base: SeriesBaseline, kind: str, avoid: list, context: _Cont
         **_rival(context.rival_bases.get(o.region), start, context.rival_tail, context.zq),
         "weak_baseline": s.weak, "omitted": OMITTED[kind], "level": context.level,
     }  # fmt: skip
-    if _given(getattr(o, "ongoing", None), False):
+    if given(getattr(o, "ongoing", None), False):
         row["omitted"] = "; ".join(x for x in (row["omitted"], ONGOING) if x)
     if kind == "reports":
         return {**row, **_people_figures(row, ref, zone, context, log_se_duration)}
@@ -369,7 +369,7 @@ def _window_se(base: SeriesBaseline, bounds: dict, start: pd.Timestamp, end: pd.
     return float(np.hypot(by_start, by_end)) / (2 * zq)
 
 
-def _given(value: object, default: object) -> object:
+def given(value: object, default: object) -> object:
     """``value``, or ``default`` where it is absent or missing."""
     return default if value is None or pd.isna(value) else value
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.impact.regional import ONGOING, _given
+from analysis.impact.regional import ONGOING, given
 from analysis.schema import hours_minutes
 
 
@@ -113,7 +113,7 @@ def _window(impact: pd.DataFrame, outages: pd.DataFrame | None) -> tuple:
         low = world.get("duration_low", world.get("end_low", end) - world.get("start_high", start))
         high = world.get("duration_high", pd.NaT)
         if pd.isna(high):  # no interval given, or the outage went on past the data (to there)
-            high = _given(world.get("end_high"), end) - _given(world.get("start_low"), start)
+            high = given(world.get("end_high"), end) - given(world.get("start_low"), start)
     else:  # several regions' windows: their span, and its envelope
         start, end = impact["start"].min(), impact["end"].max()
         low = impact["end_low"].max() - impact["start_high"].min()
