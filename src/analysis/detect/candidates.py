@@ -209,7 +209,7 @@ def _dips(base: SeriesBaseline, c: Candidate) -> list[tuple[pd.Timestamp, pd.Tim
     >>> [(str(a.time()), str(b.time())) for a, b in dips]
     [('01:05:00', '01:25:00')]
     """
-    a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (c.lo, c.hi))
+    a, b = _bins(base, c.lo, c.hi)
     seen = ~np.isnan(base.observed[a:b])
     span = max(1, round(pd.Timedelta("15min") / base.width))
 
@@ -228,9 +228,16 @@ def _dips(base: SeriesBaseline, c: Candidate) -> list[tuple[pd.Timestamp, pd.Tim
             for i, j in runs if j - i + 1 >= shortest]  # fmt: skip
 
 
+def _bins(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[int, int]:
+    """The bins of ``base`` from ``lo`` to ``hi`` as a slice's bounds (bins starting in
+    ``[lo, hi)``)."""
+    a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
+    return a, b
+
+
 def _excess_ratio(base: SeriesBaseline, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
     """Reports over the baseline from ``lo`` to ``hi`` (bins seen), as a share of the baseline."""
-    a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
+    a, b = _bins(base, lo, hi)
     seen = ~np.isnan(base.observed[a:b])
     expected = float(np.sum(base.expected[a:b][seen]))
     return float(np.sum(base.observed[a:b][seen])) / max(expected, 1e-9) - 1
@@ -249,7 +256,7 @@ def _cut(
     first, second = _excess_ratio(base, c.lo, at), _excess_ratio(base, at, c.hi)
 
     def part(lo: pd.Timestamp, hi: pd.Timestamp) -> Candidate:
-        a, b = (int(np.ceil((x - base.times[0]) / base.width)) for x in (lo, hi))
+        a, b = _bins(base, lo, hi)
         return replace(c, lo=lo, hi=hi, excess=candidate_excess(base, a, max(b - 1, a)))
 
     return (part(c.lo, at) if first > DIP * second else None,
