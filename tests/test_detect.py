@@ -48,6 +48,10 @@ def test_columns_and_types(regional_found):
     assert (found["end"] <= found["end_high"]).all()
     assert (found["excess_reports"] > 0).all()
     assert (found["level"] == 0.9).all()
+    # no partial recovery in this scenario: none read, and typed as the other times
+    assert found["partial_from"].isna().all()
+    assert found["partial_from"].dtype == found["start"].dtype
+    assert found["partial_severity"].isna().all()
 
 
 def test_no_window_on_quiet_series():

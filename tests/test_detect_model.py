@@ -15,7 +15,7 @@ from analysis import scenarios, simulate
 from analysis.baseline import series_baselines
 from analysis.detect import compiled
 from analysis.detect.intervals import FADE_FLOOR
-from analysis.detect.model import FIT, Batch, Params, cut_window, fit_model, loglik
+from analysis.detect.model import FIT, Batch, Params, Window, cut_window, fit_model, loglik
 
 
 def _reference_weights(delay: float, decay: float, shape: int, n: int, step: float):
@@ -54,11 +54,17 @@ def test_kernel_weights_are_exact_in_every_regime(delay, decay, shape, step):
 
 
 @pytest.fixture(scope="module")
-def windows():
+def regional():
+    """The regional scenario (1-minute bins, seed 3) and its regions' baselines."""
+    sim = simulate(scenarios.regional(days_before=4), 3)
+    return sim, {key[-1]: base for key, base in series_baselines(sim.reports).items()}
+
+
+@pytest.fixture(scope="module")
+def windows(regional):
     """Three regions' windows around the regional scenario's outage (1-minute bins) and one
     at 5-minute bins."""
-    sim = simulate(scenarios.regional(days_before=4), 3)
-    bases = {key[-1]: base for key, base in series_baselines(sim.reports).items()}
+    sim, bases = regional
     t = sim.truth.iloc[0]
     lo, hi = t.start - pd.Timedelta("2h"), t.end + pd.Timedelta("4h")
     fine = [cut_window(bases[r], r, lo, hi) for r in list(bases)[:3]]
@@ -74,6 +80,8 @@ def _direct_loglik(p: Params, w, shift: float) -> float:
     kernel, bin sums, the amplitude by a bounded search of the negative-binomial likelihood."""
     u = np.arange(w.n) * w.step + shift
     cover = np.clip(np.minimum(u + w.step, p.end) - np.maximum(u, p.start), 0, w.step)
+    partly = np.clip(np.minimum(u + w.step, p.end) - np.maximum(u, p.end - p.partial), 0, None)
+    cover = cover - (1 - p.severity) * partly  # the last ``partial`` minutes count ``severity``
     since = np.maximum(u + w.step / 2 - p.start, 0)
     x = w.activity * cover * (p.floor + (1 - p.floor) * np.exp(-since / p.eta))
     kernel = _reference_weights(p.delay, p.decay, p.shape, w.n, w.step)
@@ -89,10 +97,12 @@ def _direct_loglik(p: Params, w, shift: float) -> float:
     return max(-best.fun, ll(0.0))
 
 
-@pytest.mark.parametrize("shape", [1, 3])
-def test_profile_loglik_matches_the_model_written_out(windows, shape):
+@pytest.mark.parametrize(("shape", "partial"), [(1, 0.0), (3, 0.0), (1, 25.5), (3, 67.0)])
+def test_profile_loglik_matches_the_model_written_out(windows, shape, partial):
+    """Also with a partial recovery over the window's last ``partial`` minutes (at 35%
+    severity), placed to the second: 25.5 minutes before the end, or all but its first."""
     fine, coarse, onset = windows
-    p = Params(onset + 3, onset + 70, 4.0, 12.0, 0.4, 50.0, shape)
+    p = Params(onset + 3, onset + 70, 4.0, 12.0, 0.4, 50.0, shape, partial=partial, severity=0.35)
     batch = [*fine, coarse]
     shifts = [0.0, 1.0, -2.0, 0.5]
     direct = [_direct_loglik(p, w, s) for w, s in zip(batch, shifts, strict=True)]
@@ -102,6 +112,9 @@ def test_profile_loglik_matches_the_model_written_out(windows, shape):
     # outside the bounds: no likelihood
     outside = Params(onset, onset + 0.2, 4.0, 12.0, 0.4, 50.0, shape)
     assert loglik(outside.vector(), batch, shifts) == -np.inf
+    # a partial recovery longer than the window, or a severity under its bound: none either
+    assert loglik(replace(p, partial=68.0).vector(), batch, shifts) == -np.inf
+    assert loglik(replace(p, severity=0.01).vector(), batch, shifts) == -np.inf
 
 
 def test_compiled_fit_reaches_scipy_nelder_mead(windows):
@@ -150,6 +163,51 @@ def test_the_fading_refit_reads_a_slow_noticing_delay_as_a_slow_report_tail(wind
     assert by_delay.end > slow_delay.end + 10  # the fading reading puts the end later
     # a short lag and a floor above its bound: nothing to refit
     assert fading_refit(replace(slow_tail, decay=2.0, floor=0.3), [fine[0]], [0.0]) is None
+
+
+def test_the_fading_refit_does_not_read_a_report_tail_as_a_partial_recovery(regional):
+    """The regional scenario's outage (six regions, reports lagging a few minutes, no partial
+    recovery) read with a 21-minute report tail: each region's fading refit, which may now
+    also end with a partial recovery, ends within 6 minutes of the true end. Without the
+    partial recovery's bounds (at least 30 minutes, a severity of 0.2, flat reports), Italy's
+    read a 29-minute partial recovery and ended 26 minutes late, Turkey's 13 minutes late."""
+    from analysis.detect.intervals import fading_refit
+
+    sim, bases = regional
+    lo = sim.truth["start"].min() - pd.Timedelta("2h")
+    onset = (sim.truth["start"].min() - lo) / pd.Timedelta("1min")
+    slow_tail = Params(onset, onset + 106.0, 1.0, 20.0, 0.15, 11.0)
+    for t in sim.truth.itertuples():
+        w = cut_window(bases[t.region], t.region, lo, t.end + pd.Timedelta("4h"))
+        refit, _ = fading_refit(slow_tail, [w], [0.0])
+        assert abs(refit.end - (t.end - lo) / pd.Timedelta("1min")) <= 6.0, t.region
+
+
+def test_a_slow_exponential_report_tail_is_not_read_as_a_partial_recovery():
+    """Reports at 4 times the baseline for two hours that fall after the recovery as two
+    exponentials (half within 4 minutes, half within 35): the fit ends 4 minutes early and
+    reads a 22-minute report tail. Its fading refit read a 52-minute partial recovery at a
+    fifth of the outage's level, and ended 55 minutes late; the reports over that stretch
+    fall to 0.61 of what it expects. The partial recovery is now refused, and the refit ends
+    within 10 minutes of the truth."""
+    from analysis.detect.intervals import FADE_FLOOR, fading_refit
+
+    u = np.arange(420)
+    lag = np.diff(1 - np.exp(-u[:31] / 2))
+    excess = 150 * np.convolve(np.where((u >= 60) & (u < 180), 1.0, 0.0), lag)[: len(u)]
+    since = np.clip(u - 180, 0, None)
+    excess = np.where(u >= 180, excess[179] * (np.exp(-since / 4) + np.exp(-since / 35)) / 2,
+                      excess)  # fmt: skip
+    reports = np.random.default_rng(0).poisson(50 + excess).astype(float)
+    w = Window("BRA", pd.Timestamp("2017-05-03 18:00", tz="UTC"), np.ones(len(u)), 1, reports,
+               np.full(len(u), 50.0), 1e6, pd.Timedelta("1min"), False)  # fmt: skip
+    fit, _ = fit_model([w], [0.0], Params(55.0, 150.0, 4.0, 15.0, 0.5, 60.0))
+    assert abs(fit.end - 180) <= 5
+    assert fit.delay + fit.decay > 20
+    refit, _ = fading_refit(fit, [w], [0.0])
+    assert refit.min_floor == FADE_FLOOR
+    assert refit.partial == 0.0
+    assert abs(refit.end - 180) <= 10
 
 
 def _stub_fits(monkeypatch, fits: list, fading: tuple | None = None, *, decay: float = 2.0) -> None:

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis import Reporting, estimate_outages, regional_impact, scenarios, simulate
+from analysis.activity import activity
+from analysis.baseline import region_zone
 from analysis.impact import AWAKE_HOURS_PER_DAY, IMPACT_COLUMNS, CostModel, summarize_impact
 from analysis.io import load_countries
 
@@ -86,6 +88,30 @@ def test_activity_adjustment_removes_time_of_day(impact, sim):
     adjusted = table["reliance_index"] / reliance
     assert naive.max() / naive.min() > 4
     assert adjusted.max() / adjusted.min() < 1.6
+
+
+def test_a_partial_recovery_counts_fewer_active_user_hours(sim):
+    """A window read with a partial recovery (the service back for some from ``partial_from``,
+    reports at ``partial_severity`` of the outage's) weights each minute's activity by that
+    share from then on: with 0.3 over the window's second half, ``mean_activity`` is that
+    of the first half plus 0.3 times that of the second, per minute, and the excess, counted
+    from the reports, does not move."""
+    truth = sim.truth.assign(novelty_floor=1.0, novelty_decay=pd.Timedelta("1h"))
+    half = truth["start"] + (truth["end"] - truth["start"]) / 2
+    partly = truth.assign(partial_from=half, partial_severity=0.3)
+    both = [regional_impact(sim.reports, t, users=sim.inputs["users"]).set_index("region")
+            for t in (truth, partly)]  # fmt: skip
+    whole, part = both
+    for row in truth.itertuples():
+        minutes = pd.date_range(row.start, row.end, freq="1min", inclusive="left")
+        active = activity(minutes + pd.Timedelta("30s"), region_zone(row.region))
+        share = np.where(minutes + pd.Timedelta("30s") >= half[row.Index], 0.3, 1.0)
+        assert whole.loc[row.region, "mean_activity"] == pytest.approx(active.mean(), rel=1e-3)
+        assert part.loc[row.region, "mean_activity"] == pytest.approx(
+            (active * share).mean(), rel=1e-3
+        )
+    assert (part["excess_reports"] == whole["excess_reports"]).all()
+    assert (part["reliance_index"] > whole["reliance_index"]).all()
 
 
 def test_rival_uplift_present_where_the_rival_is(impact):

@@ -123,10 +123,12 @@ def _convolve(x, taps, poles, out) -> None:
 @njit(cache=True)
 def excess_into(params, shift, activity, step, per_bin, taps, poles, g) -> None:
     """Excess shape per bin (amplitude 1) into ``g``: the outage's activity-weighted
-    exposure per cell (``params``: start, end, floor, eta, in minutes from the window's origin;
+    exposure per cell (``params``: start, end, floor, eta, the partial recovery's start and
+    the share of exposure left from it to the end, in minutes from the window's origin;
     cells start at ``shift``) convolved with the kernel and summed into bins of ``per_bin``
     cells."""
     start, end, floor, eta = params[0], params[1], params[2], params[3]
+    partial_from, severity = params[4], params[5]
     n = len(activity)
     x = np.zeros(n)
     for i in range(n):
@@ -134,7 +136,9 @@ def excess_into(params, shift, activity, step, per_bin, taps, poles, g) -> None:
         cover = min(u + step, end) - max(u, start)
         if cover > 0.0:
             since = max(u + step / 2 - start, 0.0)
-            x[i] = activity[i] * min(cover, step) * (floor + (1 - floor) * math.exp(-since / eta))
+            after = max(min(u + step, end) - max(u, partial_from), 0.0)
+            exposure = min(cover, step) - (1.0 - severity) * after
+            x[i] = activity[i] * exposure * (floor + (1 - floor) * math.exp(-since / eta))
     echo = np.empty(n)
     _convolve(x, taps, poles, echo)
     g[:] = 0.0
@@ -213,10 +217,11 @@ def batch_loglik(params, kernel, shape, shifts, activity, cells, steps, per_bin,
 def parameters(v, bounds, span: float):
     """The model's parameters from the fitted vector ``v`` (start, end, log delay, log decay,
     logit floor above the floor's lower bound, log eta, log shape, the floor's lower bound: never
-    fitted): whether they lie inside the bounds
-    (``bounds``: rows delay, decay, eta, shape; a window of at least half a minute, from 30
-    minutes before the windows to 30 after their ``span``), then (start, end, floor, eta),
-    (delay, decay) and the shape."""
+    fitted; then the partial recovery's length before the end, in minutes, and the severity
+    left during it): whether they lie inside the bounds (``bounds``: rows delay, decay, eta,
+    shape, severity; a window of at least half a minute, from 30 minutes before the windows
+    to 30 after their ``span``, and a partial recovery within it), then (start, end, floor,
+    eta, partial recovery's start, severity), (delay, decay) and the shape."""
     delay, decay, eta = math.exp(v[2]), math.exp(v[3]), math.exp(v[5])
     shape = round(math.exp(v[6]))
     inside = (
@@ -225,11 +230,14 @@ def parameters(v, bounds, span: float):
         and bounds[1, 0] <= decay <= bounds[1, 1]
         and bounds[2, 0] <= eta <= bounds[2, 1]
         and bounds[3, 0] <= shape <= bounds[3, 1]
+        and bounds[4, 0] <= v[9] <= bounds[4, 1]
+        and 0.0 <= v[8] <= v[1] - v[0]
         and v[0] >= -30
         and v[1] <= span + 30
     )
     floor = v[7] + (1 - v[7]) / (1 + math.exp(-v[4]))
-    return inside, np.array([v[0], v[1], floor, eta]), np.array([delay, decay]), shape
+    at = np.array([v[0], v[1], floor, eta, v[1] - v[8], v[9]])
+    return inside, at, np.array([delay, decay]), shape
 
 
 @njit(cache=True)

@@ -35,8 +35,8 @@ WINDOW_COLUMNS = [
     "region", "start", "end", "duration", "duration_low", "duration_high", "start_low",
     "start_high", "end_low", "end_high",
     "level", "peak_time", "peak_reports", "excess_reports", "estimate", "delay",
-    "decay", "novelty_floor", "novelty_decay", "lr_stat", "weak_baseline", "ongoing", "kind",
-    "depth", "depth_low", "depth_high",
+    "decay", "novelty_floor", "novelty_decay", "partial_from", "partial_severity", "lr_stat",
+    "weak_baseline", "ongoing", "kind", "depth", "depth_low", "depth_high",
 ]  # fmt: skip
 
 #: Series a service needs before an event seen in one region only is dropped (see the
@@ -50,8 +50,9 @@ _WINDOW_DTYPES = {
     "duration_low": "timedelta64[ns]", "duration_high": "timedelta64[ns]", "level": "float64",
     "peak_reports": "float64", "excess_reports": "float64", "delay": "timedelta64[ns]",
     "decay": "timedelta64[ns]", "novelty_floor": "float64", "novelty_decay": "timedelta64[ns]",
-    "lr_stat": "float64", "weak_baseline": "bool", "ongoing": "bool", "depth": "float64",
-    "depth_low": "float64", "depth_high": "float64",
+    "partial_from": _TIME, "partial_severity": "float64", "lr_stat": "float64",
+    "weak_baseline": "bool", "ongoing": "bool", "depth": "float64", "depth_low": "float64",
+    "depth_high": "float64",
 }  # fmt: skip
 
 
@@ -144,7 +145,10 @@ def estimate_outages(
         fit; ``'pooled'``: the event's pooled window), ``delay``, ``decay`` (fitted
         reporting kernel: mean noticing delay and report decay, Timedelta),
         ``novelty_floor`` and ``novelty_decay`` (reports settle from the onset rate towards
-        this share of it, with this time constant), ``lr_stat``, ``weak_baseline``,
+        this share of it, with this time constant), ``partial_from`` and
+        ``partial_severity`` (where the reports read as a partial recovery before the end:
+        the service partly back from then, reports at this share of the outage's; ``NaT``
+        and NaN elsewhere), ``lr_stat``, ``weak_baseline``,
         ``ongoing`` (the series' data stop too soon after the window's end to show the
         reports back to normal, see :func:`open_ends`: the end is then at most the data's
         end, and ``end_high`` and ``duration_high`` are ``NaT``),
@@ -206,6 +210,8 @@ def estimate_outages(
         bar.update(len(keys))
     bar.close()
     out = pd.DataFrame(rows).reindex(columns=[*key_names[:-1], *WINDOW_COLUMNS])
+    # all NaT where no window recovered partly: typed as the other times all the same
+    out["partial_from"] = pd.to_datetime(out["partial_from"], utc=True).astype(_TIME)
     out = open_ends(ordered_intervals(out), data_ends(bases), key_names)
     if out.empty:  # no outage: still the columns' types, so that callers can filter and join
         out = out.astype({c: _WINDOW_DTYPES.get(c, "str") for c in out.columns})
@@ -266,9 +272,9 @@ def open_ends(
     than a bin, or less than the window's mean report lag (up to :data:`OPEN_END_TAIL`),
     after the window's end, so the reports cannot tell whether the outage ended there. The
     end is then at most the data's end, and its upper bounds (``end_high``,
-    ``duration_high``) are ``NaT``. A report frame that stops while an outage goes on (data
-    pulled during it) had its end placed up to half an hour past the data, with an interval
-    reaching months beyond them.
+    ``duration_high``) are ``NaT``, as is a partial recovery read from there on. A report
+    frame that stops while an outage goes on (data pulled during it) had its end placed up
+    to half an hour past the data, with an interval reaching months beyond them.
 
     Examples
     --------
@@ -295,6 +301,12 @@ def open_ends(
     need = np.maximum(width, lag.fillna(pd.Timedelta(0)).clip(upper=OPEN_END_TAIL))
     ongoing = (until - windows["end"] < need).fillna(False).astype(bool)
     end = windows["end"].mask(ongoing & (windows["end"] > until), until)
+    if "partial_from" in windows:  # a partial recovery read past the data's end: not seen
+        unseen = windows["partial_from"] >= end
+        windows = windows.assign(
+            partial_from=windows["partial_from"].mask(unseen),
+            partial_severity=windows["partial_severity"].mask(unseen),
+        )
     return windows.assign(
         end=end,
         duration=end - windows["start"],

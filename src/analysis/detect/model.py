@@ -6,6 +6,9 @@ Around a candidate, per cell ``u`` of a fine grid (times in minutes)::
     x(u)  = activity(u) * |[start, end) in cell u| * (f + (1 - f) * exp(-(u - start) / eta))
 
 summed into the series' bins, with negative-binomial counts of the baseline's size ``k``.
+Where the service came back partly for the last ``p`` minutes, the part of a cell in
+``[end - p, end)`` counts ``s`` times (the severity left; ``s = 1`` in the fit, fitted only by
+the intervals' fading refit).
 The grid's cells are minutes for bins of 1 to 14 minutes, a whole fraction of a minute for
 finer or odd bins (30 s, 90 s: half minutes) and about a twelfth of the bin for coarser
 ones (:func:`grid_step`): a start and an end are still placed to the second, as the part of
@@ -107,6 +110,18 @@ MIN_FLOOR = 0.15
 
 @dataclass(frozen=True)
 class Params:
+    """The model's parameters: window (minutes on the fit's clock), lag kernel (minutes),
+    novelty, and a partial recovery over the window's last ``partial`` minutes at
+    ``severity`` of the exposure (none by default).
+
+    Examples
+    --------
+    >>> v = Params(0.0, 30.0, 1.0, 1.0, 0.99, 1000.0, partial=10.0, severity=0.4).vector()
+    >>> _, at, _, _ = compiled.parameters(v, _bounds(), 60.0)
+    >>> at[4:].tolist()  # the partial recovery's start (minute) and severity
+    [20.0, 0.4]
+    """
+
     start: float  # minutes from the window origin
     end: float
     delay: float
@@ -115,6 +130,8 @@ class Params:
     eta: float
     shape: int = 1  # the gamma noticing delay's shape, a whole number
     min_floor: float = MIN_FLOOR  # the floor's lower bound (never fitted)
+    partial: float = 0.0  # minutes before the end from which the service was partly back
+    severity: float = 1.0  # the share of the exposure left during that partial recovery
 
     @property
     def collapsed(self) -> bool:
@@ -127,16 +144,18 @@ class Params:
         v = np.asarray(v, dtype=float)
         _, at, kernel, shape = compiled.parameters(v, _bounds(), np.inf)
         return cls(float(at[0]), float(at[1]), float(kernel[0]), float(kernel[1]),
-                   float(at[2]), float(at[3]), int(shape), float(v[7]))  # fmt: skip
+                   float(at[2]), float(at[3]), int(shape), float(v[7]), float(v[8]),
+                   float(v[9]))  # fmt: skip
 
     def vector(self) -> np.ndarray:
         """The fitted vector: start, end, log delay, log decay, logit floor (above
-        ``min_floor``), log eta, log shape and ``min_floor`` itself (never fitted: the
-        likelihood reads the floor's bound from the vector it is given)."""
+        ``min_floor``), log eta, log shape, ``min_floor`` itself (never fitted: the
+        likelihood reads the floor's bound from the vector it is given), the partial
+        recovery's length and its severity."""
         f = np.clip((self.floor - self.min_floor) / (1 - self.min_floor), 1e-4, 1 - 1e-4)
         return np.array([self.start, self.end, np.log(self.delay), np.log(self.decay),
                          np.log(f / (1 - f)), np.log(self.eta), np.log(self.shape),
-                         self.min_floor])  # fmt: skip
+                         self.min_floor, self.partial, self.severity])  # fmt: skip
 
 
 # indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
@@ -144,10 +163,12 @@ class Params:
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
+PARTIAL = (*FADING, 8, 9)  # the same with a partial recovery before the end
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
-BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6)}
+BOUNDS = {"delay": (0.2, 60.0), "decay": (1.0, 240.0), "eta": (3.0, 1000.0), "shape": (1, 6),
+          "severity": (0.05, 1.0)}  # fmt: skip
 
 
 def movable(p: Params, free: tuple[int, ...]) -> tuple[int, ...]:
@@ -166,8 +187,10 @@ def movable(p: Params, free: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _bounds() -> np.ndarray:
-    """:data:`BOUNDS` as the compiled code takes them: rows delay, decay, eta, shape."""
-    return np.array([BOUNDS[name] for name in ("delay", "decay", "eta", "shape")], dtype=float)
+    """:data:`BOUNDS` as the compiled code takes them: rows delay, decay, eta, shape,
+    severity."""
+    names = ("delay", "decay", "eta", "shape", "severity")
+    return np.array([BOUNDS[name] for name in names], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -281,8 +304,8 @@ def fit_model(
     """Maximum-likelihood parameters shared by ``windows`` (Nelder-Mead, with restarts).
 
     Only the parameters at indices ``free`` (start, end, log delay, log decay, logit floor,
-    log eta) move; the others stay at ``start``'s values (its floor's lower bound
-    ``start.min_floor`` too)."""
+    log eta; 8 and 9: the partial recovery's length and severity) move; the others stay at
+    ``start``'s values (its floor's lower bound ``start.min_floor`` too)."""
     full = start.vector()
     free_idx = np.asarray(free)
     batch = Batch.of(windows, shifts)
@@ -291,7 +314,7 @@ def fit_model(
     best = full[free_idx]
     best_value = -batch.loglik(full, warm)[0]
     best_value = best_value if np.isfinite(best_value) else 1e300
-    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5, 0.0])[free_idx]
+    steps = np.array([10.0, 10.0, 0.7, 0.7, 1.5, 0.7, 0.5, 0.0, 15.0, -0.2])[free_idx]
     dim = len(free_idx)
     for attempt in range(restarts + 1):
         simplex = np.vstack([best] + [best + np.eye(dim)[i] * steps[i] for i in range(dim)])

@@ -102,12 +102,29 @@ def awake_hours(lo: pd.Timestamp, hi: pd.Timestamp, zone: str) -> float:
 def novelty(o: object, since: pd.TimedeltaIndex) -> np.ndarray | float:
     """Reporting novelty at times ``since`` the start: reports settle from the onset rate
     towards ``novelty_floor`` of it with time constant ``novelty_decay`` (as
-    :func:`~analysis.estimate_outages` fits them); 1 throughout where not given."""
+    :func:`~analysis.estimate_outages` fits them), and from ``partial_from`` on, where the
+    service came back for some, at ``partial_severity`` of that; 1 throughout where not
+    given.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> o = SimpleNamespace(start=pd.Timestamp("2017-05-03 20:00", tz="UTC"), novelty_floor=0.5,
+    ...                     novelty_decay=pd.Timedelta("1h"),
+    ...                     partial_from=pd.Timestamp("2017-05-03 21:00", tz="UTC"),
+    ...                     partial_severity=0.4)
+    >>> novelty(o, pd.to_timedelta([0, 30, 90], unit="min")).round(3)
+    array([1.   , 0.803, 0.245])
+    """
     floor, eta = getattr(o, "novelty_floor", np.nan), getattr(o, "novelty_decay", pd.NaT)
     if pd.isna(floor) or pd.isna(eta):
         return 1.0
     t = np.asarray(since / MINUTE, dtype=float)
-    return float(floor) + (1 - float(floor)) * np.exp(-t / max(pd.Timedelta(eta) / MINUTE, 1e-9))
+    out = float(floor) + (1 - float(floor)) * np.exp(-t / max(pd.Timedelta(eta) / MINUTE, 1e-9))
+    partly, severity = getattr(o, "partial_from", pd.NaT), getattr(o, "partial_severity", np.nan)
+    if pd.isna(partly) or pd.isna(severity):
+        return out
+    return np.where(t >= (partly - o.start) / MINUTE, float(severity) * out, out)
 
 
 def users_by_region(
