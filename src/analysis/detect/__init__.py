@@ -52,7 +52,13 @@ that reporting process instead of thresholding the reports themselves:
    noticing delay (gamma, shape 3: few reports in the first minutes) fits the same reports
    with an earlier start; the event is refitted under it and the intervals stretch to cover
    both fits. A region's start shrunk towards the pooled start keeps the pooled start's
-   uncertainty.
+   uncertainty. Where the fitted reports lag long, the event is also refitted with reports
+   that lag little and fade, and with a partial recovery before the end: over the window's
+   last stretch the exposure counts ``partial_severity`` of itself, the service back for
+   some (:func:`analysis.detect.intervals.partial_refit`; kept where the stretch lasts 30
+   minutes or more, at a fifth of the level or more, with flat reports). A clearly likelier
+   refit replaces the fit (its ``partial_from`` says from when the service was partly
+   back); the other readings stretch the intervals.
 
 A window is kept when it lasts at least 2 minutes and its likelihood-ratio
 statistic against the baseline alone, divided by a robust overdispersion (the median squared

@@ -288,7 +288,7 @@ def fading_refit(
     refit = fit_model(windows, shifts, fading, free=FADING, restarts=restarts)
     if lag <= FADE_DECAY:
         return refit
-    partial = partial_refit(refit[0], p.end, lag, windows, shifts, restarts)
+    partial = partial_refit(fading, p.end, lag, windows, shifts, restarts)
     return partial if partial is not None and partial[1] > refit[1] else refit
 
 
@@ -300,10 +300,10 @@ def partial_refit(
     shifts: list[float],
     restarts: int,
 ) -> tuple[Params, float] | None:
-    """The fading refit's reading ``fading`` refitted with a partial recovery before the end
-    (its window, delay, partial recovery and severity; its report decay and novelty kept):
-    from an end as far past the fit's (``fitted_end``) as twice the fit's excess lag
-    (``lag - FADE_DECAY``, minutes), partly recovered from the fit's end at 40% severity.
+    """The fading refit's start ``fading`` refitted with a partial recovery before the end
+    (window, delay, novelty, partial recovery and severity; the report decay kept): from an
+    end as far past the fit's (``fitted_end``) as twice the fit's excess lag (``lag -
+    FADE_DECAY``, minutes), partly recovered from the fit's end at 40% severity.
     ``None`` where the fitted partial recovery is shorter than :data:`PARTIAL_MIN`, fainter
     than :data:`PARTIAL_SEVERITY_MIN` or not flat (:func:`flatness` outside
     :data:`PARTIAL_FLAT`; see there).
@@ -311,9 +311,8 @@ def partial_refit(
     Examples
     --------
     Reports from minute 60 to 240 at 4 times the baseline of 50, at 1.35 times from minute
-    180 (a 2-minute report lag): a fit that ended at minute 180 with a 30-minute report tail,
-    read again with reports that barely fade, is refitted with the partial recovery, and
-    ends 2 minutes from the truth.
+    180 (a 2-minute report lag): a fit that ended at minute 180 with a 30-minute report tail
+    is refitted with the partial recovery, and ends 2 minutes from the truth.
 
     >>> n = 360
     >>> u = np.arange(n)
@@ -321,10 +320,10 @@ def partial_refit(
     >>> reports = np.round(50 + 150 * np.convolve(down, np.diff(1 - np.exp(-u[:31] / 2)))[:n])
     >>> w = Window("BRA", pd.Timestamp("2017-05-03 18:00", tz="UTC"), np.ones(n), 1, reports,
     ...            np.full(n, 50.0), 1e6, pd.Timedelta("1min"), False)
-    >>> fading = Params(60.0, 200.0, 1.0, 5.0, 0.99, 1000.0, 1, FADE_FLOOR)
+    >>> fading = Params(60.0, 200.0, 1.0, 5.0, 0.3, 30.0, 1, FADE_FLOOR)
     >>> q, _ = partial_refit(fading, 180.0, 25.0, [w], [0.0], 0)
     >>> round(q.start), round(q.end), round(q.partial), round(q.severity, 2)
-    (59, 238, 60, 0.33)
+    (60, 238, 60, 0.34)
     >>> round(flatness(q, [w], [0.0]), 2)  # about flat (the reading's lag is 5 minutes, not 2)
     1.08
     """

@@ -163,7 +163,7 @@ class Params:
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
-PARTIAL = (0, 1, 2, 8, 9)  # a fading reading's window and delay, and a partial recovery
+PARTIAL = (*FADING, 8, 9)  # the same with a partial recovery before the end
 #: Gamma shape of the noticing delay whose fit bounds the intervals on the other side: a
 #: peaked delay (few reports in the first minutes) puts the start earlier than shape 1 does.
 PEAKED_SHAPE = 3
