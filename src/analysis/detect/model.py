@@ -159,7 +159,8 @@ class Params:
 
 
 # indices into the parameter vector: start, end, log delay, log decay, logit floor, log eta,
-# log shape and the floor's lower bound (these two fixed: never fitted)
+# log shape and the floor's lower bound (these two fixed: never fitted), then the partial
+# recovery's length and severity (8 and 9: fitted only by the fading refit's PARTIAL)
 FIT = (0, 1, 2, 3, 4, 5)  # the point estimate: an exponential noticing delay (shape 1)
 WINDOW_AND_KERNEL = (0, 1, 2, 3)  # regions refit their window and kernel; novelty pooled
 FADING = (0, 1, 2, 4, 5)  # a refit with the report decay fixed: window, delay, novelty
