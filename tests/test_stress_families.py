@@ -383,6 +383,30 @@ def test_a_service_that_recovers_partly_keeps_its_final_recovery_as_the_end():
     assert partly["partial_severity"].between(0.2, 0.6).all()
 
 
+def test_detect_prints_when_the_service_came_back_partly(tmp_path, capsys):
+    """The command line's table shows the partial recovery of held-out ``flapping`` case 1
+    (time of day and the share of reports left), and its JSON the time and share."""
+    import json
+
+    from analysis.__main__ import main
+
+    case = sf.make_case("flapping", sf.case_seed("flapping", 1, held_out=True), freq="5min")
+    path = tmp_path / "flapping.csv"
+    case.reports.to_csv(path, index=False)
+    assert main(["detect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[1].split()
+    assert "partly_back" in header
+    bra = next(line for line in lines if line.split()[0] == "BRA")
+    assert "17:37 (31%)" in bra
+    assert main(["detect", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["windows"]
+    partly = {r["region"]: r for r in rows if r["partial_from"] is not None}
+    assert partly["BRA"]["partial_from"].startswith("2023-04-09T17:3")
+    assert partly["BRA"]["partial_severity"] == pytest.approx(0.31, abs=0.01)
+    assert all(r["partial_severity"] is None for r in rows if r["partial_from"] is None)
+
+
 @pytest.mark.parametrize(("family", "number", "windows"), [("powerlaw_tail", 0, 4),
                                                            ("weibull_delay", 4, 10)])  # fmt: skip
 def test_hourly_end_intervals_span_hours_not_days(family, number, windows):

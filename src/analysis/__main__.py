@@ -203,7 +203,7 @@ def _detect(args: argparse.Namespace) -> int:
         print(f"{args.file}: no outage found")
         return 0
     from analysis.baseline import weak_baseline_note
-    from analysis.study import depth_text, hours_minutes, ranges_text
+    from analysis.study import depth_text, hours_minutes, partial_text, ranges_text
 
     shown = windows.assign(
         duration=windows["duration"].map(hours_minutes),
@@ -214,10 +214,11 @@ def _detect(args: argparse.Namespace) -> int:
         excess=windows["excess_reports"].round().astype(int),
         baseline=np.where(windows["weak_baseline"], "weak", "ok"),
         depth=[depth_text(r) for r in windows.itertuples()],
+        partly_back=[partial_text(r) for r in windows.itertuples()],
     )
     keys = [c for c in ("service", "region") if c in shown.columns]
     columns = [*keys, "kind", "start", "end", "duration", "start_range", "end_range",
-               "excess", "depth", "estimate", "baseline"]  # fmt: skip
+               "partly_back", "excess", "depth", "estimate", "baseline"]  # fmt: skip
     print(f"{args.file}: {len(windows)} outage windows (UTC; ranges are "
           f"{args.level:.0%} intervals)")  # fmt: skip
     print(shown[columns].to_string(index=False))

@@ -41,7 +41,15 @@ from analysis.io import load_countries, load_reports
 from analysis.reliance import MarketComparison, compare_markets
 from analysis.schema import LEVEL, hours_minutes, series_kinds, validate_reports, width_text
 
-__all__ = ["SIGNALS", "Study", "depth_text", "hours_minutes", "open_study", "ranges_text"]
+__all__ = [
+    "SIGNALS",
+    "Study",
+    "depth_text",
+    "hours_minutes",
+    "open_study",
+    "partial_text",
+    "ranges_text",
+]
 
 #: What each signal kind measures, for titles and axes.
 SIGNALS = {"reports": "Problem reports", "level": "Signal level", "index": "Index"}
@@ -386,6 +394,28 @@ def depth_text(row: object) -> str:
     if pd.isna(row.depth):
         return ""
     return f"{row.depth:.0%} ({row.depth_low:.0%}-{row.depth_high:.0%})"
+
+
+def partial_text(row: object) -> str:
+    """When the service came back partly before the window's end (UTC time of day, with
+    the date where it falls on another day than the end) and the share of the outage's
+    reports left from then ("" where it did not).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> end = pd.Timestamp("2023-04-09 19:14", tz="UTC")
+    >>> partial_text(SimpleNamespace(end=end, partial_from=end - pd.Timedelta("97min"),
+    ...                              partial_severity=0.311))
+    '17:37 (31%)'
+    >>> partial_text(SimpleNamespace(end=end, partial_from=pd.NaT, partial_severity=np.nan))
+    ''
+    """
+    at = getattr(row, "partial_from", pd.NaT)
+    if pd.isna(at):
+        return ""
+    fmt = "%H:%M" if at.floor("D") == row.end.floor("D") else "%Y-%m-%d %H:%M"
+    return f"{at.strftime(fmt)} ({row.partial_severity:.0%})"
 
 
 def ranges_text(windows: pd.DataFrame, what: str) -> pd.Series:
